@@ -1,0 +1,177 @@
+"""Final models (SqueakOut §3): U-Net, SqueakOut without and with augmentation, trained on the final masks.
+
+Every variant trains on the train split (USV and noise spectrograms; noise targets are empty), keeps the epoch with
+the best validation Dice against the final masks, and is saved with `meta = {"input_size", "variant", "threshold",
+...}`. Presets choose the SqueakOut width multiplier and the input size (DeepEthogram-style fast/medium/slow).
+Truth never enters here: the test split is scored by `usvmask.evaluation`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+
+from usvmask.augment import BatchAugment, render_augmentations
+from usvmask.dataset import Dataset, load_dataset, load_masks
+from usvmask.errors import UsvmaskError
+from usvmask.losses import HybridLoss, init_prior_bias
+from usvmask.models import SegmentationModel, build_model, save_model
+from usvmask.training import train_model
+
+log = logging.getLogger(__name__)
+PRIOR_LIMITS = (1e-4, 1.0 - 1e-4)
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A final model: registered architecture name and whether training batches are augmented."""
+
+    architecture: str
+    augment: bool
+    title: str
+
+
+@dataclass(frozen=True)
+class Preset:
+    """SqueakOut width multiplier and square network input size."""
+
+    width: float
+    input_size: int
+
+
+VARIANTS: Mapping[str, Variant] = MappingProxyType({
+    "unet": Variant("unet", False, "U-Net"),
+    "squeakout_noaug": Variant("squeakout", False, "SqueakOut without augmentation"),
+    "squeakout": Variant("squeakout", True, "SqueakOut with augmentation"),
+})
+PRESETS: Mapping[str, Preset] = MappingProxyType({
+    "fast": Preset(0.5, 128),
+    "medium": Preset(1.0, 256),
+    "slow": Preset(1.0, 512),
+})
+
+
+def get_variant(name: str) -> Variant:
+    """The registered variant `name`; an unknown name lists the valid ones."""
+    if name not in VARIANTS:
+        raise UsvmaskError(f"variant {name!r}: unknown; use one of {', '.join(VARIANTS)}")
+    return VARIANTS[name]
+
+
+def resolve_preset(preset: str, *, width: float | None = None, input_size: int | None = None) -> Preset:
+    """Preset `preset`, with `width` and `input_size` overriding its values where given."""
+    if preset not in PRESETS:
+        raise UsvmaskError(f"preset: unknown {preset!r}; use one of {', '.join(PRESETS)}")
+    base = PRESETS[preset]
+    chosen = Preset(base.width if width is None else float(width), base.input_size if input_size is None
+                    else int(input_size))
+    if chosen.width <= 0:
+        raise UsvmaskError(f"width: {chosen.width}; use a positive multiplier such as 0.5 or 1.0")
+    if chosen.input_size % 32:
+        raise UsvmaskError(f"input_size: {chosen.input_size} is not a multiple of 32; use e.g. 96, 128 or 256")
+    return chosen
+
+
+def build_variant(variant: str, preset: Preset, unet: Mapping[str, Any] | None = None) -> SegmentationModel:
+    """The untrained network of `variant`: SqueakOut at the preset's width, or the U-Net with `unet` options."""
+    spec = get_variant(variant)
+    if spec.architecture == "squeakout":
+        return build_model("squeakout", width=preset.width)
+    return build_model(spec.architecture, **dict(unet or {}))
+
+
+def split_rows(data: Dataset, masks: np.ndarray, split: str) -> tuple[np.ndarray, np.ndarray]:
+    """Images and targets of one split, USV and noise together (noise targets are forced empty)."""
+    rows = (data.table["split"] == split).to_numpy()
+    if not rows.any():
+        raise UsvmaskError(f"{split} split: no spectrograms; enlarge the dataset or the split fraction")
+    targets = masks[rows].copy()
+    targets[(data.table["kind"][rows] == "noise").to_numpy()] = False
+    return data.images[rows], targets
+
+
+def pixel_prior(masks: np.ndarray) -> float:
+    """Fraction of call pixels in a mask stack, clipped into PRIOR_LIMITS so its logit is finite."""
+    fraction = float(np.mean(masks)) if masks.size else 0.0
+    return float(np.clip(fraction, *PRIOR_LIMITS))
+
+
+def train_final(
+    data_dir: str | Path,
+    masks_file: str | Path,
+    model_out: str | Path,
+    *,
+    variant: str,
+    preset: str = "fast",
+    width: float | None = None,
+    input_size: int | None = None,
+    unet: Mapping[str, Any] | None = None,
+    max_epochs: int = 100,
+    batch_size: int = 8,
+    lr: float = 1e-4,
+    loss: Mapping[str, float] | None = None,
+    prior_bias: bool = True,
+    plateau_factor: float = 0.1,
+    plateau_patience: int = 5,
+    early_stop_patience: int = 15,
+    augment: Mapping[str, float] | None = None,
+    threshold: float = 0.5,
+    seed: int = 0,
+    live_dir: str | Path | None = None,
+    accelerator: str = "cpu",
+) -> dict[str, Any]:
+    """Train final model `variant` on the train split of `data_dir` against `masks_file`; save it to `model_out`.
+
+    Returns truth-free facts: best validation Dice against the final masks, epochs, USV pixel prior, seconds.
+    """
+    if not 0.0 < threshold < 1.0:
+        raise UsvmaskError(f"threshold: {threshold} is outside (0, 1); use e.g. 0.5")
+    spec, size = get_variant(variant), resolve_preset(preset, width=width, input_size=input_size)
+    data = load_dataset(data_dir)
+    masks = load_masks(masks_file, data.names)
+    train_images, train_targets = split_rows(data, masks, "train")
+    val_images, val_targets = split_rows(data, masks, "val")
+    model = build_variant(variant, size, unet)
+    prior = pixel_prior(train_targets)
+    if prior_bias:
+        init_prior_bias(model, prior)
+    started = time.perf_counter()
+    result = train_model(
+        model, train_images=train_images, train_targets=train_targets, val_images=val_images,
+        val_targets=val_targets, task="segment", input_size=size.input_size, max_epochs=max_epochs,
+        batch_size=batch_size, lr=lr, loss=HybridLoss(**dict(loss or {})),
+        augment=BatchAugment(**dict(augment or {})) if spec.augment else None, plateau_factor=plateau_factor,
+        plateau_patience=plateau_patience, early_stop_patience=early_stop_patience, live_dir=live_dir, seed=seed,
+        accelerator=accelerator,
+    )
+    seconds = time.perf_counter() - started
+    meta = {"input_size": size.input_size, "variant": variant, "threshold": float(threshold), "width": size.width,
+            "title": spec.title, "stage": "train_final"}
+    save_model(result.model, model_out, meta=meta)
+    log.info("%s: best val Dice %.2f at epoch %d (%.0f s)", variant, result.best_score, result.best_epoch, seconds)
+    return {"variant": variant, "val_dice_vs_masks": round(float(result.best_score), 4),
+            "best_epoch": result.best_epoch, "epochs": result.epochs_run, "usv_pixel_prior": round(prior, 6),
+            "input_size": size.input_size, "width": size.width,
+            "parameters": int(sum(p.numel() for p in result.model.parameters())), "train_seconds": round(seconds, 1)}
+
+
+def augmentation_figure(
+    data_dir: str | Path, masks_file: str | Path, figure_out: str | Path, *, seed: int = 0
+) -> dict[str, Any]:
+    """`render_augmentations` on the first training USV whose final mask is not empty."""
+    data = load_dataset(data_dir)
+    masks = load_masks(masks_file, data.names)
+    rows = (data.table["split"] == "train").to_numpy() & (data.table["kind"] == "usv").to_numpy()
+    candidates = np.flatnonzero(rows & masks.any(axis=(1, 2)))
+    if not len(candidates):
+        raise UsvmaskError(f"{masks_file}: no training USV has a non-empty mask; check the mask set")
+    index = int(candidates[0])
+    render_augmentations(data.images[index], masks[index], figure_out, seed=seed)
+    return {"example": data.names[index]}

@@ -1,0 +1,153 @@
+"""Batched call-probability maps from a segmentation model, with fast CPU paths (channels-last, bf16, ONNX Runtime)."""
+
+from __future__ import annotations
+
+import copy
+import logging
+import tempfile
+import warnings
+from pathlib import Path
+from types import MappingProxyType
+from typing import Callable
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn.utils.fusion import fuse_conv_bn_eval
+
+from usvmask.errors import UsvmaskError
+from usvmask.models.base import size_error
+
+log = logging.getLogger(__name__)
+
+Runner = Callable[[torch.Tensor], torch.Tensor]  # float32 (B, 1, H, W) on the device -> float32 logits on the CPU
+
+
+def resolve_device(device: str | torch.device = "auto") -> torch.device:
+    """"auto" picks CUDA, then MPS, then the CPU; anything else is passed to torch.device."""
+    if device == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        mps = getattr(torch.backends, "mps", None)
+        return torch.device("mps" if mps is not None and mps.is_available() else "cpu")
+    try:
+        return torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise UsvmaskError(f"device {device!r}: not a torch device; use 'auto', 'cpu', 'cuda' or 'mps'") from exc
+
+
+def fold_batchnorm(model: nn.Module) -> nn.Module:
+    """Eval-mode copy of `model` where each Conv2d directly followed by a BatchNorm2d in a Sequential is one conv."""
+    folded = copy.deepcopy(model).eval()
+    for module in folded.modules():
+        if not isinstance(module, nn.Sequential):
+            continue
+        for i in range(len(module) - 1):
+            conv, norm = module[i], module[i + 1]
+            if isinstance(conv, nn.Conv2d) and isinstance(norm, nn.BatchNorm2d):
+                module[i], module[i + 1] = fuse_conv_bn_eval(conv, norm), nn.Identity()
+    return folded
+
+
+def _eager(model: nn.Module, device: torch.device) -> Runner:
+    model = copy.deepcopy(model).eval().to(device)
+    return lambda x: model(x).float().cpu()
+
+
+def _channels_last(model: nn.Module, device: torch.device) -> Runner:
+    model = fold_batchnorm(model).to(device, memory_format=torch.channels_last)
+    return lambda x: model(x.contiguous(memory_format=torch.channels_last)).float().cpu()
+
+
+def _compiled(model: nn.Module, device: torch.device) -> Runner:
+    model = torch.compile(fold_batchnorm(model).to(device, memory_format=torch.channels_last))
+    return lambda x: model(x.contiguous(memory_format=torch.channels_last)).float().cpu()
+
+
+def _bf16(model: nn.Module, device: torch.device) -> Runner:
+    model = fold_batchnorm(model).to(device, memory_format=torch.channels_last)
+
+    def run(x: torch.Tensor) -> torch.Tensor:
+        with torch.autocast(device.type, dtype=torch.bfloat16):
+            return model(x.contiguous(memory_format=torch.channels_last)).float().cpu()
+
+    return run
+
+
+def _onnx(model: nn.Module, device: torch.device) -> Runner:
+    import onnxruntime as ort
+
+    if device.type != "cpu":
+        raise UsvmaskError(f"backend 'onnx': runs on the CPU only, not {device}; use device='cpu' or backend='eager'")
+    model = copy.deepcopy(model).eval().cpu()
+    example = torch.zeros(1, 1, 2 * model.divisor, 2 * model.divisor)
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.intra_op_num_threads = torch.get_num_threads()
+    with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the legacy exporter's deprecation notice (onnxscript is not installed)
+        path = str(Path(tmp) / "model.onnx")
+        axes = {0: "batch", 2: "height", 3: "width"}
+        torch.onnx.export(
+            model, example, path, input_names=["image"], output_names=["logits"],
+            dynamic_axes={"image": axes, "logits": axes}, opset_version=17, dynamo=False,
+        )
+        session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+    return lambda x: torch.from_numpy(session.run(None, {"image": x.numpy()})[0])
+
+
+BACKENDS: MappingProxyType[str, Callable[[nn.Module, torch.device], Runner]] = MappingProxyType(
+    {"eager": _eager, "channels_last": _channels_last, "compile": _compiled, "bf16": _bf16, "onnx": _onnx}
+)
+
+
+def best_backend() -> str:
+    """The fastest CPU backend measured by benchmarks/inference.py (SqueakOut, 512x512, 2 cores).
+
+    Evidence (img/s, best of interleaved repeats; see the project report): TODO.
+    """
+    return "bf16"
+
+
+def _as_batch(images: np.ndarray | torch.Tensor) -> torch.Tensor:
+    """float32 (N, 1, H, W) in [0, 1] as is, or uint8 (N, H, W) scaled by 1/255 to float32 (N, 1, H, W)."""
+    x = torch.as_tensor(images)
+    if x.dtype == torch.uint8 and x.ndim == 3:
+        return x[:, None].float().div_(255.0)
+    if x.dtype == torch.float32 and x.ndim == 4 and x.shape[1] == 1:
+        return x
+    raise UsvmaskError(
+        f"images: got {x.dtype} of shape {tuple(x.shape)}; pass float32 (N, 1, H, W) in [0, 1] or uint8 (N, H, W)"
+    )
+
+
+class Predictor:
+    """Probability maps from `model` in batches; the model is copied, never changed."""
+
+    def __init__(
+        self, model: nn.Module, *, backend: str = "auto", device: str | torch.device = "auto", batch_size: int = 64
+    ) -> None:
+        self.device = resolve_device(device)
+        if backend == "auto":
+            backend = best_backend() if self.device.type == "cpu" else "eager"
+        if backend not in BACKENDS:
+            raise UsvmaskError(f"backend {backend!r}: unknown; use 'auto' or one of {', '.join(BACKENDS)}")
+        if batch_size < 1:
+            raise UsvmaskError(f"batch_size {batch_size}: must be at least 1")
+        self.backend, self.batch_size = backend, batch_size
+        self.divisor = int(getattr(model, "divisor", 1))
+        self._run = BACKENDS[backend](model, self.device)
+        log.info("predictor: backend %s on %s", backend, self.device)
+
+    def predict_proba(self, images: np.ndarray | torch.Tensor) -> np.ndarray:
+        """Call probabilities, float32 (N, H, W), for float32 (N, 1, H, W) or uint8 (N, H, W) images."""
+        x = _as_batch(images)
+        for axis, size in zip(("height", "width"), x.shape[2:]):
+            if size % self.divisor:
+                raise UsvmaskError("images: " + size_error(int(size), self.divisor, axis))
+        out = np.empty((x.shape[0], *x.shape[2:]), dtype=np.float32)
+        with torch.inference_mode():
+            for start in range(0, x.shape[0], self.batch_size):
+                batch = x[start : start + self.batch_size].to(self.device)
+                out[start : start + len(batch)] = torch.sigmoid(self._run(batch))[:, 0].numpy()
+        return out

@@ -1,0 +1,31 @@
+"""Every path the project names, in one place. Nothing is done at import.
+
+Stage scripts receive their paths from `dvc.yaml` command arguments; this module holds the names of the files
+inside a dataset folder and the defaults the CLI falls back on.
+"""
+
+from pathlib import Path
+
+IMAGES = "images.zip"  # spectrogram images, one PNG per spectrogram, in an uncompressed zip
+TRUTH = "truth.zip"  # exact truth masks (synthetic source, or real data with a masks folder)
+INDEX = "index.csv"  # one row per spectrogram: name, label, kind, split, ...
+MASKS = "masks.zip"  # a mask set written by a stage
+
+PARAMS = Path("params.yaml")
+REPORTS = Path("reports")
+FIGURES = REPORTS / "figures"
+
+
+def images_file(dataset_dir: Path) -> Path:
+    """The images of a prepared dataset folder."""
+    return Path(dataset_dir) / IMAGES
+
+
+def truth_file(dataset_dir: Path) -> Path:
+    """The truth masks of a prepared dataset folder."""
+    return Path(dataset_dir) / TRUTH
+
+
+def index_file(dataset_dir: Path) -> Path:
+    """The index table of a prepared dataset folder."""
+    return Path(dataset_dir) / INDEX

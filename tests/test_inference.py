@@ -1,0 +1,116 @@
+"""Predictor backends agree with eager fp32; input checks; device choice; BatchNorm folding."""
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from usvmask.errors import UsvmaskError
+from usvmask.inference import BACKENDS, Predictor, best_backend, fold_batchnorm, resolve_device
+from usvmask.models import build_model
+
+TOLERANCE = {"channels_last": 1e-5, "onnx": 1e-5, "compile": 1e-5, "bf16": 3e-2}  # bf16 keeps ~3 significant digits
+
+
+@pytest.fixture(scope="module")
+def model():
+    torch.manual_seed(0)
+    net = build_model("unet", base_channels=4, depth=2)
+    net.train()(torch.rand(4, 1, 32, 32))  # non-trivial BatchNorm running statistics, so folding matters
+    return net.eval()
+
+
+@pytest.fixture(scope="module")
+def images():
+    return np.random.default_rng(0).random((5, 1, 32, 32), dtype=np.float32)
+
+
+@pytest.fixture(scope="module")
+def reference(model, images):
+    return Predictor(model, backend="eager", device="cpu", batch_size=2).predict_proba(images)
+
+
+def test_eager_matches_model_sigmoid(model, images, reference):
+    with torch.no_grad():
+        expected = torch.sigmoid(model(torch.from_numpy(images)))[:, 0].numpy()
+    assert reference.shape == (5, 32, 32) and reference.dtype == np.float32
+    np.testing.assert_allclose(reference, expected, atol=1e-6)
+
+
+@pytest.mark.parametrize("backend", ["channels_last", "bf16", "onnx"])
+def test_backend_agrees_with_eager(model, images, reference, backend):
+    probs = Predictor(model, backend=backend, device="cpu", batch_size=2).predict_proba(images)
+    assert probs.shape == reference.shape and probs.dtype == np.float32
+    assert np.abs(probs - reference).max() < TOLERANCE[backend]
+
+
+@pytest.mark.slow
+def test_compile_agrees_with_eager(model, images, reference):
+    probs = Predictor(model, backend="compile", device="cpu", batch_size=2).predict_proba(images)
+    assert np.abs(probs - reference).max() < TOLERANCE["compile"]
+
+
+def test_onnx_handles_other_sizes(model):
+    x = np.random.default_rng(1).random((3, 1, 64, 48), dtype=np.float32)
+    eager = Predictor(model, backend="eager", device="cpu").predict_proba(x)
+    np.testing.assert_allclose(Predictor(model, backend="onnx", device="cpu").predict_proba(x), eager, atol=1e-5)
+
+
+def test_uint8_images_are_scaled(model, images):
+    u8 = np.random.default_rng(2).integers(0, 256, (2, 32, 32), dtype=np.uint8)
+    predictor = Predictor(model, backend="eager", device="cpu")
+    as_float = (u8.astype(np.float32) / 255.0)[:, None]
+    np.testing.assert_allclose(predictor.predict_proba(u8), predictor.predict_proba(as_float), atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "bad", [np.zeros((2, 32, 32), np.float32), np.zeros((2, 1, 32, 32), np.float64), np.zeros((2, 1, 32, 32), np.uint8)]
+)
+def test_bad_image_arrays(model, bad):
+    with pytest.raises(UsvmaskError, match=r"images: got .*; pass float32 \(N, 1, H, W\)"):
+        Predictor(model, backend="eager", device="cpu").predict_proba(bad)
+
+
+def test_size_not_divisible(model):
+    with pytest.raises(UsvmaskError, match=r"images: input size 30 \(height\) is not divisible by 4; use 32 \(or 28\)"):
+        Predictor(model, backend="onnx", device="cpu").predict_proba(np.zeros((1, 30, 32), np.uint8))
+
+
+def test_predictor_leaves_model_unchanged(model):
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    Predictor(model, backend="channels_last", device="cpu")
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+    assert any(isinstance(m, nn.BatchNorm2d) for m in model.modules())
+
+
+def test_predictor_argument_errors(model):
+    with pytest.raises(UsvmaskError, match="backend 'tensorrt': unknown; use 'auto' or one of eager"):
+        Predictor(model, backend="tensorrt", device="cpu")
+    with pytest.raises(UsvmaskError, match="batch_size 0"):
+        Predictor(model, device="cpu", batch_size=0)
+    with pytest.raises(UsvmaskError, match="backend 'onnx': runs on the CPU only"):
+        Predictor(model, backend="onnx", device="cuda")
+
+
+def test_auto_backend_on_cpu(model):
+    assert best_backend() in BACKENDS
+    assert Predictor(model, device="cpu").backend == best_backend()
+
+
+def test_resolve_device(monkeypatch):
+    assert resolve_device("cpu") == torch.device("cpu")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert resolve_device("auto") == torch.device("cuda")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    assert resolve_device("auto") == torch.device("cpu")
+    with pytest.raises(UsvmaskError, match="device 'gpu0': not a torch device"):
+        resolve_device("gpu0")
+
+
+def test_fold_batchnorm_keeps_outputs(model):
+    folded = fold_batchnorm(model)
+    assert not any(isinstance(m, nn.BatchNorm2d) for m in folded.modules())
+    x = torch.rand(2, 1, 32, 32)
+    with torch.no_grad():
+        torch.testing.assert_close(folded(x), model(x), atol=1e-5, rtol=1e-4)

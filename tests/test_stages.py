@@ -1,0 +1,128 @@
+"""Each stage's main() on the tiny fixture, in-process, with its command-line arguments."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from usvmask import store
+from usvmask.dataset import load_dataset
+from usvmask.stage import run_stage
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def stage_main(name: str):
+    spec = importlib.util.spec_from_file_location(f"stage_{name}", ROOT / "stages" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.main
+
+
+def run_main(name: str, args: list[str], monkeypatch) -> None:
+    monkeypatch.setattr(sys, "argv", [f"{name}.py", *args])
+    run_stage(stage_main(name))
+
+
+def write_params(path: Path, **sections) -> Path:
+    params = yaml.safe_load((ROOT / "params.yaml").read_text())
+    for section, values in sections.items():
+        params[section].update(values)
+    path.write_text(yaml.safe_dump(params))
+    return path
+
+
+def test_prepare_stage_writes_a_deterministic_folder(tmp_path, monkeypatch):
+    tiny = dict(n_usv=6, n_noise=2, n_test_usv=1, n_test_noise=1, val_fraction=0.3, workers=1)
+    params = yaml.safe_load((ROOT / "params.yaml").read_text())
+    params["prepare"]["synthetic"].update(tiny)
+    (tmp_path / "p.yaml").write_text(yaml.safe_dump(params))
+    for out in ("a", "b"):
+        run_main("prepare", ["--params", str(tmp_path / "p.yaml"), "--out", str(tmp_path / out)], monkeypatch)
+    for name in ("images.zip", "truth.zip", "index.csv"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    data = load_dataset(tmp_path / "a", with_truth=True)
+    assert data.images.shape == (8, 227, 227) and data.truth[data.table["kind"] == "usv"].any()
+
+
+def test_prepare_stage_bad_param_is_one_line_and_writes_nothing(tmp_path, monkeypatch, capsys):
+    params = yaml.safe_load((ROOT / "params.yaml").read_text())
+    params["prepare"]["synthetic"]["n_usvv"] = 3
+    (tmp_path / "p.yaml").write_text(yaml.safe_dump(params))
+    with pytest.raises(SystemExit) as exit_info:
+        run_main("prepare", ["--params", str(tmp_path / "p.yaml"), "--out", str(tmp_path / "out")], monkeypatch)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "prepare.synthetic.n_usvv: unknown key" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_prepare_stage_unknown_source(tmp_path, monkeypatch, capsys):
+    params = yaml.safe_load((ROOT / "params.yaml").read_text())
+    params["prepare"]["source"] = "osf"
+    (tmp_path / "p.yaml").write_text(yaml.safe_dump(params))
+    with pytest.raises(SystemExit):
+        run_main("prepare", ["--params", str(tmp_path / "p.yaml"), "--out", str(tmp_path / "out")], monkeypatch)
+    assert "prepare.source: unknown source 'osf'; use one of synthetic, image_dir" in capsys.readouterr().err
+
+
+def test_vocalmat_and_score_stages(tiny_prepared, tmp_path, monkeypatch):
+    masks, facts = tmp_path / "m.zip", tmp_path / "facts.json"
+    run_main("vocalmat_masks", ["--params", str(ROOT / "params.yaml"), "--data", str(tiny_prepared),
+                                "--out", str(masks), "--facts", str(facts)], monkeypatch)
+    assert set(json.loads(facts.read_text())) == {"usv_mean_area", "noise_empty_fraction"}
+    report, figure = tmp_path / "r.json", tmp_path / "fig" / "f.png"
+    run_main("score", ["--data", str(tiny_prepared), "--masks", str(masks), "--report", str(report),
+                       "--figure", str(figure), "--title", "t"], monkeypatch)
+    scores = json.loads(report.read_text())
+    assert {"usv", "noise", "all", "null", "test", "masks"} <= set(scores)
+    assert scores["null"]["noise"]["dice"] == 100.0 and scores["null"]["usv"]["dice"] < 10
+    assert figure.stat().st_size > 1000
+
+
+def test_score_of_truth_itself_is_perfect(tiny_prepared, tmp_path, monkeypatch):
+    data = load_dataset(tiny_prepared, with_truth=True)
+    store.write_stack(tmp_path / "t.zip", data.names, data.truth)
+    run_main("score", ["--data", str(tiny_prepared), "--masks", str(tmp_path / "t.zip"), "--report",
+                       str(tmp_path / "r.json"), "--figure", str(tmp_path / "f.png"), "--title", "t"], monkeypatch)
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["all"]["dice"] == 100.0 and report["all"]["accuracy"] == 100.0
+
+
+def test_corrections_import_and_export_stages(tiny_prepared, tmp_path, monkeypatch):
+    data = load_dataset(tiny_prepared, with_truth=False)
+    empty = np.zeros((len(data.names), *data.images.shape[1:]), bool)
+    store.write_stack(tmp_path / "m.zip", data.names, empty)
+    run_main("simulate_corrections", ["--params", str(ROOT / "params.yaml"), "--data", str(tiny_prepared),
+                                      "--masks", str(tmp_path / "m.zip"), "--out", str(tmp_path / "corr"),
+                                      "--facts", str(tmp_path / "s.json")], monkeypatch)
+    simulated = json.loads((tmp_path / "s.json").read_text())
+    assert simulated["corrected"] == round(0.15 * len(data.names))  # all-empty masks: every pick is a USV
+    run_main("import_corrections", ["--data", str(tiny_prepared), "--masks", str(tmp_path / "m.zip"),
+                                    "--corrections", str(tmp_path / "corr"), str(tmp_path / "none"),
+                                    "--out", str(tmp_path / "c.zip"), "--facts", str(tmp_path / "i.json")],
+                monkeypatch)
+    assert json.loads((tmp_path / "i.json").read_text())["changed"] == simulated["corrected"]
+    run_main("export", ["--data", str(tiny_prepared), "--masks", str(tmp_path / "c.zip"), "--out",
+                        str(tmp_path / "export"), "--facts", str(tmp_path / "e.json")], monkeypatch)
+    assert json.loads((tmp_path / "e.json").read_text())["files"] == len(data.names)
+
+
+def test_import_corrections_bad_json_changes_nothing(tiny_prepared, tmp_path, monkeypatch, capsys):
+    data = load_dataset(tiny_prepared)
+    store.write_stack(tmp_path / "m.zip", data.names, np.zeros((len(data.names), 227, 227), bool))
+    (tmp_path / "corr").mkdir()
+    (tmp_path / "corr" / "broken.json").write_text("{not json")
+    with pytest.raises(SystemExit):
+        run_main("import_corrections", ["--data", str(tiny_prepared), "--masks", str(tmp_path / "m.zip"),
+                                        "--corrections", str(tmp_path / "corr"), "--out", str(tmp_path / "c.zip"),
+                                        "--facts", str(tmp_path / "i.json")], monkeypatch)
+    assert "broken.json" in capsys.readouterr().err
+    assert not (tmp_path / "c.zip").exists() and not (tmp_path / "i.json").exists()
