@@ -30,6 +30,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--repeats", type=int, default=1, help="interleaved timing rounds; the best one counts")
     parser.add_argument("--threads", type=int, default=2, help="torch and ONNX Runtime intra-op threads")
     parser.add_argument("--seed", type=int, default=0, help="seed of the weights and the inputs")
+    parser.add_argument("--calibration", type=int, default=4, help="separate images that calibrate onnx_int8")
     parser.add_argument("--backends", nargs="+", default=list(BACKENDS), choices=list(BACKENDS), help="to compare")
     return parser.parse_args(argv)
 
@@ -47,11 +48,14 @@ def main(argv: list[str] | None = None) -> None:
     model = build_model("squeakout").eval()
     rng = np.random.default_rng(args.seed)
     images = rng.random((args.batch * args.n_batches, 1, args.size, args.size), dtype=np.float32)
+    calibration = rng.random((args.calibration, 1, args.size, args.size), dtype=np.float32)
     backends = ["eager"] + [b for b in args.backends if b != "eager"]
     predictors, setup = {}, {}
     for name in backends:
         start = time.perf_counter()
-        predictors[name] = Predictor(model, backend=name, device="cpu", batch_size=args.batch)
+        predictors[name] = Predictor(
+            model, backend=name, device="cpu", batch_size=args.batch, calibration=calibration
+        )
         predictors[name].predict_proba(images[: args.batch])  # warm-up (includes torch.compile's compilation)
         setup[name] = time.perf_counter() - start
     best, probs = {name: float("inf") for name in backends}, {}

@@ -8,8 +8,8 @@ import pytest
 
 from usvmask.dataset import Dataset, write_dataset
 
-TINY_CORPUS = dict(n_usv=24, n_noise=8, n_test_usv=4, n_test_noise=2, val_fraction=0.25, seed=3, snr_db_min=3.0,
-                   snr_db_max=30.0)
+TINY_CORPUS = dict(n_usv=24, n_noise=8, n_test_usv=4, n_test_noise=2, val_fraction=0.25, seed=3, snr_db_min=10.0,
+                   snr_db_max=50.0)
 
 
 @pytest.fixture(scope="session")

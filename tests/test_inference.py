@@ -50,6 +50,18 @@ def test_compile_agrees_with_eager(model, images, reference):
     assert np.abs(probs - reference).max() < TOLERANCE["compile"]
 
 
+def test_onnx_int8_close_to_eager(model, images, reference):
+    predictor = Predictor(model, backend="onnx_int8", device="cpu", calibration=images[:3])
+    probs = predictor.predict_proba(images)
+    assert probs.shape == reference.shape
+    assert np.abs(probs - reference).max() < 0.05
+
+
+def test_onnx_int8_needs_calibration(model):
+    with pytest.raises(UsvmaskError, match="backend 'onnx_int8': needs calibration images"):
+        Predictor(model, backend="onnx_int8", device="cpu")
+
+
 def test_onnx_handles_other_sizes(model):
     x = np.random.default_rng(1).random((3, 1, 64, 48), dtype=np.float32)
     eager = Predictor(model, backend="eager", device="cpu").predict_proba(x)

@@ -17,6 +17,7 @@ from types import MappingProxyType
 from typing import Any
 
 import numpy as np
+import torch
 
 from usvmask.augment import BatchAugment, render_augmentations
 from usvmask.dataset import Dataset, load_dataset, load_masks
@@ -138,7 +139,7 @@ def train_final(
     masks = load_masks(masks_file, data.names)
     train_images, train_targets = split_rows(data, masks, "train")
     val_images, val_targets = split_rows(data, masks, "val")
-    model = build_variant(variant, size, unet)
+    model = build_variant(variant, size, unet).to(memory_format=torch.channels_last)
     prior = pixel_prior(train_targets)
     if prior_bias:
         init_prior_bias(model, prior)
@@ -152,6 +153,7 @@ def train_final(
         accelerator=accelerator,
     )
     seconds = time.perf_counter() - started
+    result.model.to(memory_format=torch.contiguous_format)
     meta = {"input_size": size.input_size, "variant": variant, "threshold": float(threshold), "width": size.width,
             "title": spec.title, "stage": "train_final"}
     save_model(result.model, model_out, meta=meta)

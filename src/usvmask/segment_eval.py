@@ -85,7 +85,8 @@ def _intervals(table: pd.DataFrame, start: str, end: str) -> np.ndarray:
 
 def evaluate_segmentation(*, model: str | Path, report: str | Path, n_recordings: int = 3,
                           duration_s: float = 20.0, seed: int = 0, min_iou: float = 0.5,
-                          recording: dict | None = None, settings: SegmentSettings | dict | None = None) -> dict:
+                          recording: dict | None = None, settings: SegmentSettings | dict | None = None,
+                          backend: str = "auto") -> dict:
     """Segment ``n_recordings`` synthetic recordings with ``model``; write and return the metrics.
 
     ``recording`` holds extra keyword arguments of ``make_recording`` (call rate, SNR range, ...); ``settings``
@@ -95,7 +96,7 @@ def evaluate_segmentation(*, model: str | Path, report: str | Path, n_recordings
 
     if not isinstance(settings, SegmentSettings):
         settings = SegmentSettings.from_dict(settings)
-    predict, meta = make_predictor(model, batch_size=settings.batch_size)
+    predict, meta = make_predictor(model, batch_size=settings.batch_size, backend=backend)
     preds, truths, per_recording, timings, wall, audio_s = [], [], [], Timings(), 0.0, 0.0
     for k in range(n_recordings):
         audio, calls = make_recording(duration_s, seed=seed + k, **(recording or {}))
@@ -113,7 +114,7 @@ def evaluate_segmentation(*, model: str | Path, report: str | Path, n_recordings
                            np.concatenate([t + d for t, d in zip(truths, shifts)]), min_iou=min_iou)
     pooled["model"], pooled["truth"] = call_stats(*preds), call_stats(*truths)
     result = {
-        "model": str(model), "input_size": meta["input_size"], "min_iou": min_iou, "n_recordings": n_recordings,
+        "model": str(model), "input_size": meta["input_size"], "backend": meta["backend"], "min_iou": min_iou, "n_recordings": n_recordings,
         "duration_s": duration_s, "seed": seed, "all": pooled, "per_recording": per_recording,
         "x_realtime": round(audio_s / wall, 2) if wall else None, "candidates": timings.candidates,
         "seconds": {k: round(v, 3) for k, v in timings.seconds.items()},

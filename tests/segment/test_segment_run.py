@@ -61,9 +61,14 @@ def test_bad_files_are_named_skipped_and_leave_no_rows(tmp_path, tiny_model, mak
     assert sorted(p.name for p in (out / "masks").iterdir()) == ["good_one.zip"]
 
 
-def test_unreadable_or_missing_folder_is_an_error_not_a_crash(tmp_path):
+def test_inputs_missing_path_and_recursive_listing(tmp_path):
     files, errors = collect_inputs([tmp_path / "missing"])
     assert files == [] and "no such file or folder" in errors[str(tmp_path / "missing")]
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / "a" / "notes.txt").write_text("x")
+    (tmp_path / "a" / "b" / "rec.WAV").write_bytes(b"")
+    assert collect_inputs([tmp_path / "a"]) == ([], {})
+    assert collect_inputs([tmp_path / "a"], recursive=True) == ([tmp_path / "a" / "b" / "rec.WAV"], {})
 
 
 @pytest.mark.parametrize("clip", ["BM003.wav", "deermouse-go.wav"])

@@ -37,7 +37,7 @@ def cmd_segment(args: argparse.Namespace) -> None:
         torch.set_num_threads(args.threads)
     settings = SegmentSettings(**{key: getattr(args, key) for key in _TUNABLE})
     result = segment_paths(args.paths, model=args.model, out_dir=args.out, settings=settings, channel=args.channel,
-                           recursive=args.recursive, xlsx=args.xlsx, device=args.device,
+                           recursive=args.recursive, xlsx=args.xlsx, device=args.device, backend=args.backend,
                            progress=not args.no_progress)
     print(json.dumps({"files_done": len(result.done), "files_failed": len(result.failed),
                       "calls": int(len(result.table)), "out": str(args.out)}))
@@ -61,7 +61,8 @@ def add_command(sub: argparse._SubParsersAction) -> dict[str, Callable[[argparse
         default = getattr(_DEFAULTS, key)
         p.add_argument(f"--{key.replace('_', '-')}", type=type(default), default=default,
                        help=f"{text} (default {default})")
-    p.add_argument("--device", default="cpu", help="torch device for the model (cpu, cuda)")
+    p.add_argument("--device", default="auto", help="torch device for the model (auto, cpu, cuda, mps)")
+    p.add_argument("--backend", default="auto", help="inference path: auto, eager, channels_last, bf16, onnx")
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = torch's default)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     return {"segment": cmd_segment}

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import scipy.fft
 
 from usvmask.errors import UsvmaskError
 from usvmask.segment.audio import Chunk
@@ -98,7 +99,8 @@ def _call_mask(mask: np.ndarray, segs: list[Segment]) -> np.ndarray:
 
 def _chunk_calls(chunk: Chunk, predict: Predict, s: SegmentSettings, timings: Timings):
     t = time.perf_counter()
-    mag, freqs, times = stft_magnitude(chunk.audio, SAMPLE_RATE_HZ)
+    with scipy.fft.set_workers(-1):
+        mag, freqs, times = stft_magnitude(chunk.audio, SAMPLE_RATE_HZ)
     times = times + chunk.t0_s
     t = timings.add("stft", t)
     floor = noise_floor(mag)
@@ -147,4 +149,4 @@ def segment_chunks(
                 mask_sink(len(kept), mask)
     table = pd.DataFrame(kept, columns=list(COLUMNS))
     table.insert(2, "Inter_vocal_interval", table["Start_time"].diff())
-    return table
+    return table.round(6)

@@ -62,22 +62,29 @@ def collect_inputs(paths: Sequence[str | Path], *, recursive: bool = False) -> t
     return list(dict.fromkeys(files)), errors
 
 
-def make_predictor(model_path: str | Path, *, batch_size: int = 32, device: str = "cpu") -> tuple[Predict, dict]:
-    """A ``predict(images uint8 (N,H,W)) -> probabilities (N,H,W)`` for a checkpoint, and its meta."""
-    from usvmask.models import load_model
-    from usvmask.training import predict_proba
+def make_predictor(model_path: str | Path, *, batch_size: int = 32, device: str = "auto",
+                   backend: str = "auto") -> tuple[Predict, dict]:
+    """``predict(images uint8 (N,H,W)) -> probabilities (N, s, s)`` at the model's input size ``s``, and meta.
 
-    model, meta = load_model(model_path, map_location=device)
+    Images are area-resized to the checkpoint's ``meta["input_size"]`` (as in training) and run through
+    ``usvmask.inference.Predictor`` (``backend``: "auto" = its fastest CPU path; "eager", "onnx", ...).
+    """
+    from usvmask.datamodule import resize_stack
+    from usvmask.inference import Predictor
+    from usvmask.models import load_model
+
+    model, meta = load_model(model_path)
     size = meta.get("input_size")
     if not size:
         divisor = int(getattr(model, "divisor", 1))
         size = max(divisor, int(round(227 / divisor)) * divisor)
         log.warning("%s: checkpoint meta has no input_size; using %d", model_path, size)
+    predictor = Predictor(model, backend=backend, device=device, batch_size=batch_size)
 
     def predict(images: np.ndarray) -> np.ndarray:
-        return predict_proba(model, images, input_size=int(size), batch_size=batch_size, device=device)
+        return predictor.predict_proba(resize_stack(images, int(size)))
 
-    return predict, dict(meta, input_size=int(size))
+    return predict, dict(meta, input_size=int(size), backend=predictor.backend)
 
 
 def segment_audio(audio: np.ndarray, sample_rate: int, predict: Predict, settings: SegmentSettings,
@@ -133,14 +140,15 @@ def _summary(result: RunResult, settings: SegmentSettings, model_path: str | Pat
 
 def segment_paths(paths: Sequence[str | Path], *, model: str | Path, out_dir: str | Path,
                   settings: SegmentSettings | None = None, channel: int = 0, recursive: bool = False,
-                  xlsx: bool = False, device: str = "cpu", progress: bool = True) -> RunResult:
+                  xlsx: bool = False, device: str = "auto", backend: str = "auto",
+                  progress: bool = True) -> RunResult:
     """Segment every recording named by ``paths`` into ``out_dir``; failures are recorded, not raised."""
     settings = settings or SegmentSettings()
     out_dir = Path(out_dir)
     files, failed = collect_inputs(paths, recursive=recursive)
     if not files and not failed:
         raise UsvmaskError(f"{', '.join(map(str, paths))}: no audio files found; pass WAV files or folders")
-    predict, _ = make_predictor(model, batch_size=settings.batch_size, device=device)
+    predict, _ = make_predictor(model, batch_size=settings.batch_size, device=device, backend=backend)
     result, tables, start = RunResult(pd.DataFrame(), failed=failed), [], time.perf_counter()
     total = sum(_duration(p) for p in files)
     with tqdm(total=round(total, 3), unit="s", desc="segment", disable=not progress, leave=False) as bar:
