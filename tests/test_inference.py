@@ -6,7 +6,15 @@ import torch
 from torch import nn
 
 from usvmask.errors import UsvmaskError
-from usvmask.inference import BACKENDS, Predictor, best_backend, fold_batchnorm, resolve_device
+from usvmask.inference import (
+    BACKENDS,
+    Predictor,
+    SubpixelUpsample,
+    best_backend,
+    fold_batchnorm,
+    resolve_device,
+    subpixel_upsampling,
+)
 from usvmask.models import build_model
 
 TOLERANCE = {"channels_last": 1e-5, "onnx": 1e-5, "compile": 1e-5, "bf16": 3e-2}  # bf16 keeps ~3 significant digits
@@ -55,6 +63,15 @@ def test_onnx_int8_close_to_eager(model, images, reference):
     probs = predictor.predict_proba(images)
     assert probs.shape == reference.shape
     assert np.abs(probs - reference).max() < 0.05
+
+
+def test_onnx_int8_squeakout_uses_subpixel_path():
+    torch.manual_seed(5)
+    net = build_model("squeakout", width=0.25).eval()
+    x = np.random.default_rng(5).random((3, 1, 64, 64), dtype=np.float32)
+    eager = Predictor(net, backend="eager", device="cpu").predict_proba(x)
+    int8 = Predictor(net, backend="onnx_int8", device="cpu", calibration=x[:2]).predict_proba(x)
+    assert np.abs(int8 - eager).max() < 0.05
 
 
 def test_onnx_int8_needs_calibration(model):
@@ -126,3 +143,23 @@ def test_fold_batchnorm_keeps_outputs(model):
     x = torch.rand(2, 1, 32, 32)
     with torch.no_grad():
         torch.testing.assert_close(folded(x), model(x), atol=1e-5, rtol=1e-4)
+
+
+@pytest.mark.parametrize("bias", [True, False])
+def test_subpixel_upsample_equals_conv_transpose(bias):
+    torch.manual_seed(3)
+    up = nn.ConvTranspose2d(5, 3, 4, stride=2, padding=1, bias=bias)
+    x = torch.randn(2, 5, 7, 9)
+    with torch.no_grad():
+        torch.testing.assert_close(SubpixelUpsample(up)(x), up(x), atol=1e-5, rtol=1e-5)
+
+
+def test_subpixel_upsampling_replaces_only_k4_s2():
+    torch.manual_seed(4)
+    squeakout = build_model("squeakout", width=0.25).eval()
+    unet = build_model("unet", base_channels=4, depth=2).eval()  # kernel-2 transposed convs stay
+    assert sum(isinstance(m, SubpixelUpsample) for m in subpixel_upsampling(squeakout).modules()) == 4
+    assert not any(isinstance(m, SubpixelUpsample) for m in subpixel_upsampling(unet).modules())
+    x = torch.rand(1, 1, 64, 64)
+    with torch.no_grad():
+        torch.testing.assert_close(subpixel_upsampling(squeakout)(x), squeakout(x), atol=1e-5, rtol=1e-4)

@@ -80,12 +80,22 @@ def resolve_preset(preset: str, *, width: float | None = None, input_size: int |
     return chosen
 
 
-def build_variant(variant: str, preset: Preset, unet: Mapping[str, Any] | None = None) -> SegmentationModel:
-    """The untrained network of `variant`: SqueakOut at the preset's width, or the U-Net with `unet` options."""
+def build_variant(
+    variant: str, preset: Preset, unet: Mapping[str, Any] | None = None, *, prior: float | None = None
+) -> SegmentationModel:
+    """The untrained network of `variant` (SqueakOut at the preset's width, or the U-Net with `unet` options).
+
+    With `prior`, the score layer's bias starts at log(prior / (1 - prior)), so the first predictions match the
+    call-pixel fraction instead of 0.5.
+    """
     spec = get_variant(variant)
     if spec.architecture == "squeakout":
-        return build_model("squeakout", width=preset.width)
-    return build_model(spec.architecture, **dict(unet or {}))
+        model = build_model("squeakout", width=preset.width)
+    else:
+        model = build_model(spec.architecture, **dict(unet or {}))
+    if prior is not None:
+        init_prior_bias(model, prior)
+    return model
 
 
 def split_rows(data: Dataset, masks: np.ndarray, split: str) -> tuple[np.ndarray, np.ndarray]:
@@ -139,10 +149,9 @@ def train_final(
     masks = load_masks(masks_file, data.names)
     train_images, train_targets = split_rows(data, masks, "train")
     val_images, val_targets = split_rows(data, masks, "val")
-    model = build_variant(variant, size, unet).to(memory_format=torch.channels_last)
     prior = pixel_prior(train_targets)
-    if prior_bias:
-        init_prior_bias(model, prior)
+    model = build_variant(variant, size, unet, prior=prior if prior_bias else None)
+    model.to(memory_format=torch.channels_last)  # 2-3x faster CPU training of the depthwise convolutions
     started = time.perf_counter()
     result = train_model(
         model, train_images=train_images, train_targets=train_targets, val_images=val_images,

@@ -49,6 +49,47 @@ def fold_batchnorm(model: nn.Module) -> nn.Module:
     return folded
 
 
+class SubpixelUpsample(nn.Module):
+    """ConvTranspose2d(kernel 4, stride 2, padding 1) rewritten as a 3x3 conv to 4x the channels + PixelShuffle(2).
+
+    Output pixel (2m + a, 2n + b) of the transposed conv only sees inputs m + d (d in -1, 0, 1) through kernel tap
+    a + 1 - 2d (when in 0..3), so each of the four output phases is a zero-padded 3x3 conv: the same numbers, but
+    ONNX Runtime quantises and runs a plain conv much faster than its float ConvTranspose.
+    """
+
+    def __init__(self, up: nn.ConvTranspose2d) -> None:
+        super().__init__()
+        w = up.weight.detach()  # (in, out, 4, 4)
+        kernel = w.new_zeros(up.out_channels, 2, 2, up.in_channels, 3, 3)
+        for a, b, dy, dx in ((a, b, dy, dx) for a in (0, 1) for b in (0, 1) for dy in (-1, 0, 1) for dx in (-1, 0, 1)):
+            ky, kx = a + 1 - 2 * dy, b + 1 - 2 * dx
+            if 0 <= ky <= 3 and 0 <= kx <= 3:
+                kernel[:, a, b, :, dy + 1, dx + 1] = w[:, :, ky, kx].T
+        self.conv = nn.Conv2d(up.in_channels, 4 * up.out_channels, 3, padding=1, bias=up.bias is not None)
+        self.conv.weight.data = kernel.reshape(4 * up.out_channels, up.in_channels, 3, 3)
+        if up.bias is not None:
+            self.conv.bias.data = up.bias.detach().repeat_interleave(4)
+        self.shuffle = nn.PixelShuffle(2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.shuffle(self.conv(x))
+
+
+def subpixel_upsampling(model: nn.Module) -> nn.Module:
+    """Eval-mode copy of `model` with each ConvTranspose2d(4, stride 2, padding 1) replaced by a SubpixelUpsample."""
+    model = copy.deepcopy(model).eval()
+    for module in list(model.modules()):
+        for name, child in module.named_children():
+            if isinstance(child, nn.ConvTranspose2d) and _is_k4_s2_p1(child):
+                setattr(module, name, SubpixelUpsample(child))
+    return model
+
+
+def _is_k4_s2_p1(up: nn.ConvTranspose2d) -> bool:
+    shape = (up.kernel_size, up.stride, up.padding, up.output_padding, up.dilation, up.groups)
+    return shape == ((4, 4), (2, 2), (1, 1), (0, 0), (1, 1), 1)
+
+
 def _eager(model: nn.Module, device: torch.device, calibration: torch.Tensor | None) -> Runner:
     model = copy.deepcopy(model).eval().to(device)
     return lambda x: model(x).float().cpu()
@@ -74,9 +115,9 @@ def _bf16(model: nn.Module, device: torch.device, calibration: torch.Tensor | No
     return run
 
 
-def _export_onnx(model: nn.Module, path: Path) -> None:
+def _export_onnx(model: nn.Module, path: Path, *, subpixel: bool) -> None:
     """ONNX file of `model` with dynamic batch, height and width (legacy exporter: onnxscript is not installed)."""
-    model = copy.deepcopy(model).eval().cpu()
+    model = (subpixel_upsampling(model) if subpixel else copy.deepcopy(model)).eval().cpu()
     example = torch.zeros(1, 1, 2 * model.divisor, 2 * model.divisor)
     axes = {0: "batch", 2: "height", 3: "width"}
     with warnings.catch_warnings():
@@ -103,7 +144,7 @@ def _onnx(model: nn.Module, device: torch.device, calibration: torch.Tensor | No
     if device.type != "cpu":
         raise UsvmaskError(f"backend 'onnx': runs on the CPU only, not {device}; use device='cpu' or backend='eager'")
     with tempfile.TemporaryDirectory() as tmp:
-        _export_onnx(model, Path(tmp) / "model.onnx")
+        _export_onnx(model, Path(tmp) / "model.onnx", subpixel=False)
         return _ort_runner(Path(tmp) / "model.onnx")
 
 
@@ -128,7 +169,7 @@ def _onnx_int8(model: nn.Module, device: torch.device, calibration: torch.Tensor
         raise UsvmaskError("backend 'onnx_int8': needs calibration images; pass calibration=<a few typical images>")
     with tempfile.TemporaryDirectory() as tmp:
         fp32, pre, int8 = (Path(tmp) / name for name in ("fp32.onnx", "pre.onnx", "int8.onnx"))
-        _export_onnx(model, fp32)
+        _export_onnx(model, fp32, subpixel=True)
         quant_pre_process(str(fp32), str(pre), skip_symbolic_shape=True)  # H, W are dynamic
         quantize_static(
             str(pre), str(int8), _Calibration(calibration), quant_format=QuantFormat.QDQ, per_channel=True,
