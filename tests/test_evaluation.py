@@ -56,7 +56,7 @@ def test_table_markdown_lists_every_row_with_sem_and_speed():
 
 def _tiny_models(folder: Path) -> dict[str, Path]:
     models = {}
-    for seed, name in enumerate(MODEL_ROWS):
+    for name in MODEL_ROWS:
         model = build_model("unet", base_channels=2, depth=1)
         models[name] = folder / f"{name}.pt"
         save_model(model, models[name], meta={"input_size": 32, "variant": name, "threshold": 0.5})

@@ -91,6 +91,13 @@ def test_train_final_smoke(variant, tiny_prepared, final_masks, tmp_path):
     assert model(torch.rand(2, 1, 32, 32)).shape == (2, 1, 32, 32)
 
 
+def test_train_final_is_deterministic(tiny_prepared, final_masks, tmp_path):
+    for name in ("a", "b"):
+        train_final(tiny_prepared, final_masks, tmp_path / f"{name}.pt", variant="unet", **TINY)
+    a, b = (load_model(tmp_path / f"{name}.pt")[0].state_dict() for name in ("a", "b"))
+    assert all(torch.equal(a[key], b[key]) for key in a)
+
+
 def test_train_final_rejects_bad_threshold(tiny_prepared, final_masks, tmp_path):
     with pytest.raises(UsvmaskError, match="threshold: 1.5 is outside"):
         train_final(tiny_prepared, final_masks, tmp_path / "m.pt", variant="unet", threshold=1.5, **TINY)

@@ -7,7 +7,6 @@ from torch import nn
 
 from usvmask.errors import UsvmaskError
 from usvmask.inference import (
-    BACKENDS,
     Predictor,
     SubpixelUpsample,
     best_backend,
@@ -121,9 +120,10 @@ def test_predictor_argument_errors(model):
         Predictor(model, backend="onnx", device="cuda")
 
 
-def test_auto_backend_on_cpu(model):
-    assert best_backend() in BACKENDS
-    assert Predictor(model, device="cpu").backend == best_backend()
+def test_auto_backend_on_cpu(model, images):
+    assert (best_backend(), best_backend(calibrated=True)) == ("onnx", "onnx_int8")
+    assert Predictor(model, device="cpu").backend == "onnx"
+    assert Predictor(model, device="cpu", calibration=images[:2]).backend == "onnx_int8"
 
 
 def test_resolve_device(monkeypatch):
@@ -158,8 +158,9 @@ def test_subpixel_upsampling_replaces_only_k4_s2():
     torch.manual_seed(4)
     squeakout = build_model("squeakout", width=0.25).eval()
     unet = build_model("unet", base_channels=4, depth=2).eval()  # kernel-2 transposed convs stay
-    assert sum(isinstance(m, SubpixelUpsample) for m in subpixel_upsampling(squeakout).modules()) == 4
+    rewritten = subpixel_upsampling(squeakout)
+    assert sum(isinstance(m, SubpixelUpsample) for m in rewritten.modules()) == 4
     assert not any(isinstance(m, SubpixelUpsample) for m in subpixel_upsampling(unet).modules())
     x = torch.rand(1, 1, 64, 64)
     with torch.no_grad():
-        torch.testing.assert_close(subpixel_upsampling(squeakout)(x), squeakout(x), atol=1e-5, rtol=1e-4)
+        torch.testing.assert_close(rewritten(x), squeakout(x), atol=1e-5, rtol=1e-4)

@@ -150,7 +150,9 @@ def train_final(
     train_images, train_targets = split_rows(data, masks, "train")
     val_images, val_targets = split_rows(data, masks, "val")
     prior = pixel_prior(train_targets)
-    model = build_variant(variant, size, unet, prior=prior if prior_bias else None)
+    with torch.random.fork_rng(devices=[]):  # initial weights depend on `seed` only, global RNG left as it was
+        torch.manual_seed(seed)
+        model = build_variant(variant, size, unet, prior=prior if prior_bias else None)
     model.to(memory_format=torch.channels_last)  # 2-3x faster CPU training of the depthwise convolutions
     started = time.perf_counter()
     result = train_model(
@@ -163,13 +165,14 @@ def train_final(
     )
     seconds = time.perf_counter() - started
     result.model.to(memory_format=torch.contiguous_format)
-    meta = {"input_size": size.input_size, "variant": variant, "threshold": float(threshold), "width": size.width,
+    width_used = size.width if spec.architecture == "squeakout" else None
+    meta = {"input_size": size.input_size, "variant": variant, "threshold": float(threshold), "width": width_used,
             "title": spec.title, "stage": "train_final"}
     save_model(result.model, model_out, meta=meta)
     log.info("%s: best val Dice %.2f at epoch %d (%.0f s)", variant, result.best_score, result.best_epoch, seconds)
     return {"variant": variant, "val_dice_vs_masks": round(float(result.best_score), 4),
             "best_epoch": result.best_epoch, "epochs": result.epochs_run, "usv_pixel_prior": round(prior, 6),
-            "input_size": size.input_size, "width": size.width,
+            "input_size": size.input_size, "width": width_used,
             "parameters": int(sum(p.numel() for p in result.model.parameters())), "train_seconds": round(seconds, 1)}
 
 

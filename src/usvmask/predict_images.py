@@ -147,7 +147,8 @@ def add_command(subparsers: argparse._SubParsersAction) -> dict[str, Callable[[a
     p.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD,
                    help=f"call probability above which a pixel is call (default {DEFAULT_THRESHOLD})")
     p.add_argument("--batch-size", type=int, default=8, help="images per forward pass (default 8)")
-    p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"), help="auto (CUDA, then MPS, then CPU), cpu, cuda or mps")
+    p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"),
+                   help="auto (CUDA, then MPS, then CPU), cpu, cuda or mps")
     p.add_argument("--backend", default="auto", choices=("auto", *BACKENDS),
                    help="inference path; auto = the fastest measured on the CPU, eager elsewhere")
     return {"predict-images": run_predict_images}

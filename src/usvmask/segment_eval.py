@@ -114,8 +114,8 @@ def evaluate_segmentation(*, model: str | Path, report: str | Path, n_recordings
                            np.concatenate([t + d for t, d in zip(truths, shifts)]), min_iou=min_iou)
     pooled["model"], pooled["truth"] = call_stats(*preds), call_stats(*truths)
     result = {
-        "model": str(model), "input_size": meta["input_size"], "backend": meta["backend"], "min_iou": min_iou, "n_recordings": n_recordings,
-        "duration_s": duration_s, "seed": seed, "all": pooled, "per_recording": per_recording,
+        "model": str(model), "input_size": meta["input_size"], "backend": meta["backend"], "min_iou": min_iou,
+        "n_recordings": n_recordings, "duration_s": duration_s, "seed": seed, "all": pooled, "per_recording": per_recording,
         "x_realtime": round(audio_s / wall, 2) if wall else None, "candidates": timings.candidates,
         "seconds": {k: round(v, 3) for k, v in timings.seconds.items()},
     }

@@ -7,7 +7,9 @@ from usvmask.errors import UsvmaskError
 from usvmask.models import build_model, load_model, save_model
 
 
-@pytest.mark.parametrize(("name", "kwargs"), [("unet", {"base_channels": 4, "depth": 2}), ("squeakout", {"width": 0.5})])
+@pytest.mark.parametrize(
+    ("name", "kwargs"), [("unet", {"base_channels": 4, "depth": 2}), ("squeakout", {"width": 0.25})]
+)
 def test_round_trip_gives_identical_outputs(tmp_path, name, kwargs):
     torch.manual_seed(1)
     model = build_model(name, **kwargs)

@@ -82,3 +82,22 @@ def test_iou_matching_and_prf():
     assert m["f1"] == pytest.approx(2 * 0.5 * (2 / 3) / (0.5 + 2 / 3), abs=1e-4)
     assert m["onset_error_ms"] == pytest.approx(50.0) and m["offset_error_ms"] == pytest.approx(50.0)
     assert m["truth"] == {"count": 3, "median_duration_ms": 1000.0, "median_interval_ms": 2500.0}
+
+
+def test_call_across_a_chunk_border_is_reported_once():
+    from usvmask.segment.audio import iter_array_chunks
+    from usvmask.segment.core import SegmentSettings, segment_chunks
+
+    rate = 250_000
+    t = np.arange(int(2.0 * rate)) / rate
+    x = 0.01 * np.random.default_rng(0).standard_normal(t.size)
+    for start, freq in ((0.5, 60e3), (0.99, 80e3)):  # the second crosses the 1.0 s chunk border
+        on = (t >= start) & (t < start + 0.03)
+        x[on] += 0.5 * np.sin(2 * np.pi * freq * t[on])
+    settings = SegmentSettings(chunk_s=1.0, pad_s=0.3)
+    table = segment_chunks(iter_array_chunks(x, rate, chunk_s=1.0, pad_s=0.3),
+                           lambda images: (images < 64).astype(np.float32), settings)
+    assert len(table) == 2
+    assert table["Start_time"].to_numpy() == pytest.approx([0.5, 0.99], abs=2e-3)
+    assert table["End_time"].to_numpy() == pytest.approx([0.53, 1.02], abs=2e-3)
+    assert table["mean_freq_main"].to_numpy() == pytest.approx([60.0, 80.0], abs=0.5)

@@ -21,7 +21,9 @@ STEM_CHANNELS = 32
 LAST_CHANNELS = 1280
 
 
-def conv_bn_relu6(in_channels: int, out_channels: int, kernel: int, stride: int = 1, groups: int = 1) -> list[nn.Module]:
+def conv_bn_relu6(
+    in_channels: int, out_channels: int, kernel: int, stride: int = 1, groups: int = 1
+) -> list[nn.Module]:
     """Conv (no bias) → BatchNorm → ReLU6, as a list of layers to splice into a Sequential."""
     return [
         nn.Conv2d(in_channels, out_channels, kernel, stride, kernel // 2, groups=groups, bias=False),

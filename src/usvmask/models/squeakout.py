@@ -56,7 +56,7 @@ class SqueakOutHead(nn.Module):
 
 
 def build_squeakout(in_channels: int = 1, width: float = 1.0, dropout: float = 0.2) -> SegmentationModel:
-    """SqueakOut at MobileNetV2 width multiplier `width`; ~4.68 M parameters at width 1.0; input sizes divisible by 32."""
+    """SqueakOut at MobileNetV2 width multiplier `width` (4 682 319 parameters at 1.0); sizes divisible by 32."""
     encoder = MobileNetV2Encoder(in_channels, width, dropout)
     decoder = SqueakOutDecoder(encoder.out_channels)
     model = SegmentationModel(encoder, decoder, SqueakOutHead(decoder.out_channels))

@@ -32,7 +32,7 @@ class SegmentSettings:
     threshold: float = 0.5
     chunk_s: float = 10.0
     pad_s: float = 0.5
-    detect_db: float = 9.0
+    detect_db: float = 11.0
     join_ms: float = 20.0
     min_event_ms: float = 1.5
     floor_s: float = 1.0

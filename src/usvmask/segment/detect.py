@@ -1,9 +1,10 @@
 """Cheap candidate windows: band energy over a running noise floor, then crops that cover the events.
 
 The running noise floor is the median STFT magnitude of each frequency row over blocks of ``floor_s`` seconds
-(every 2nd frame), so a tone lasting more than about half a block raises its own row's floor and is not
+(every 4th frame), so a tone lasting more than about half a block raises its own row's floor and is not
 detected for its whole length. The power is smoothed over 3 rows x 3 frames; a frame is active where some row
-in ``[fmin_hz, fmax_hz]`` exceeds its block's floor by ``detect_db``. Active runs closer than ``join_ms`` are joined and runs shorter than ``min_event_ms`` dropped.
+in ``[fmin_hz, fmax_hz]`` exceeds its block's floor by ``detect_db``. Active runs closer than ``join_ms`` are
+joined and runs shorter than ``min_event_ms`` dropped.
 
 Crops follow VocalMat: ``width_s`` of spectrogram centred on the event. Events that fit together inside the
 central part of one crop (``width_s - 2 * margin_s``) share it; an event longer than that gets overlapping crops.
@@ -35,7 +36,7 @@ def frame_score_db(mag: np.ndarray, rows: np.ndarray | slice = slice(None), *, b
     score = np.empty(sub.shape[1], dtype=np.float32)
     starts = list(range(0, max(sub.shape[1] - block // 2, 1), block)) + [sub.shape[1]]
     for lo, hi in zip(starts[:-1], starts[1:]):
-        floor = noise_floor(sub[:, lo:hi], stride=2)
+        floor = noise_floor(sub[:, lo:hi], stride=4)
         ratio = (power[:, lo:hi] / floor[:, None] ** 2).max(axis=0)
         score[lo:hi] = 10.0 * np.log10(np.maximum(ratio, 1e-12))
     return score

@@ -71,17 +71,19 @@ class Overview:
         self.image = np.full((1, math.ceil(duration_s / self.col_s) + 1), -np.inf, dtype=np.float32)
 
     def add(self, chunk: Chunk, mag: np.ndarray, times: np.ndarray) -> None:
-        own = (times >= chunk.own_start_s) & (times < chunk.own_end_s)
-        if not own.any():
+        """Max-pool the frames ``chunk`` owns into the overview columns (dB)."""
+        own = np.flatnonzero((times >= chunk.own_start_s) & (times < chunk.own_end_s))
+        if not own.size:
             return
-        db = 20.0 * np.log10(np.maximum(mag[:, own], 1e-12))
-        pad = (-db.shape[0]) % self.row_pool
-        db = np.pad(db, ((0, pad), (0, 0)), constant_values=-np.inf)
-        db = db.reshape(-1, self.row_pool, db.shape[1]).max(axis=1)
-        if self.image.shape[0] != db.shape[0]:
-            self.image = np.full((db.shape[0], self.image.shape[1]), -np.inf, dtype=np.float32)
         cols = np.minimum((times[own] / self.col_s).astype(int), self.image.shape[1] - 1)
-        np.maximum.at(self.image.T, cols, db.T)
+        starts = np.concatenate([[0], np.flatnonzero(np.diff(cols)) + 1])
+        pooled = np.maximum.reduceat(mag[:, own[0] : own[-1] + 1], starts, axis=1)
+        pad = (-pooled.shape[0]) % self.row_pool
+        pooled = np.pad(pooled, ((0, pad), (0, 0))).reshape(-1, self.row_pool, pooled.shape[1]).max(axis=1)
+        if self.image.shape[0] != pooled.shape[0]:
+            self.image = np.full((pooled.shape[0], self.image.shape[1]), -np.inf, dtype=np.float32)
+        db = 20.0 * np.log10(np.maximum(pooled, 1e-12))
+        self.image[:, cols[starts]] = np.maximum(self.image[:, cols[starts]], db)
 
 
 def write_overview(path: Path, overview: Overview, table: pd.DataFrame, *, title: str,

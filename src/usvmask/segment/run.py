@@ -66,10 +66,12 @@ def make_predictor(model_path: str | Path, *, batch_size: int = 32, device: str 
                    backend: str = "auto") -> tuple[Predict, dict]:
     """``predict(images uint8 (N,H,W)) -> probabilities (N, s, s)`` at the model's input size ``s``, and meta.
 
-    Images are area-resized to the checkpoint's ``meta["input_size"]`` (as in training) and run through
-    ``usvmask.inference.Predictor`` (``backend``: "auto" = its fastest CPU path; "eager", "onnx", ...).
+    Images are area-resized to the checkpoint's ``meta["input_size"]`` (as ``datamodule.resize_stack`` does in
+    training, without importing Lightning) and run through ``usvmask.inference.Predictor`` (``backend``: "auto" =
+    its fastest CPU path; "eager", "onnx", ...).
     """
-    from usvmask.datamodule import resize_stack
+    import cv2
+
     from usvmask.inference import Predictor
     from usvmask.models import load_model
 
@@ -82,7 +84,8 @@ def make_predictor(model_path: str | Path, *, batch_size: int = 32, device: str 
     predictor = Predictor(model, backend=backend, device=device, batch_size=batch_size)
 
     def predict(images: np.ndarray) -> np.ndarray:
-        return predictor.predict_proba(resize_stack(images, int(size)))
+        small = np.stack([cv2.resize(im, (int(size), int(size)), interpolation=cv2.INTER_AREA) for im in images])
+        return predictor.predict_proba(small)
 
     return predict, dict(meta, input_size=int(size), backend=predictor.backend)
 
