@@ -11,7 +11,7 @@ import pytest
 from usvmask.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
-SUBCOMMANDS = ["prepare", "vocalmat-masks", "score", "import-corrections", "export", "segment"]
+SUBCOMMANDS = ["prepare", "vocalmat-masks", "score", "import-corrections", "export", "predict-images", "segment"]
 
 
 def test_console_script_target_exists():

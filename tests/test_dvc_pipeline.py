@@ -22,13 +22,9 @@ def tiny_params() -> dict:
     for section in ("finetune_usv", "finetune_noise"):
         params[section]["max_epochs"] = 1
     params["erosion"]["max_iterations"] = 1
-    for section, overrides in TINY_EXTRA.items():
-        if section in params:
-            params[section].update(overrides)
+    params["train_final"].update(input_size=32, max_epochs=1, unet={"base_channels": 4, "depth": 2})
+    params["segment"].update(n_recordings=1, duration_s=2.0)
     return params
-
-
-TINY_EXTRA: dict[str, dict] = {}
 
 
 def run(cmd: list[str], cwd: Path) -> str:
@@ -67,6 +63,9 @@ def test_repro_writes_every_report_and_is_up_to_date(repo: Path):
         assert 0.0 <= report["usv"]["dice"] <= 100.0
         assert report["null"]["noise"]["dice"] == 100.0
     assert (repo / "data" / "export" / "index.csv").exists()
+    table1 = (repo / "reports" / "table1.md").read_text()
+    assert "SqueakOut with augmentation" in table1 and "VocalMat" in table1
+    assert "f1" in json.dumps(json.loads((repo / "reports" / "segment.json").read_text())).lower()
     assert (repo / "reports" / "plots" / "erosion_dice.csv").exists()
     assert "up to date" in run(["dvc", "status"], repo).lower() or run(["dvc", "status"], repo).strip() == ""
 
@@ -83,5 +82,6 @@ def test_exp_run_reruns_only_the_erosion_loop_and_after(repo: Path):
     ran = {line.split("'")[1] for line in out.splitlines() if line.startswith("Running stage")}
     assert "erosion@it1" in ran
     assert not ran & {"prepare", "vocalmat_masks", "pretrain", "finetune_usv", "finetune_noise", "enhance"}
+    assert "evaluate" in ran  # the final models train on the new masks
     diff = run(["dvc", "metrics", "diff", "--all"], repo)
     assert "reports/erosion_it1.json" in diff and "usv.dice" in diff

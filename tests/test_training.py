@@ -143,3 +143,21 @@ def test_bad_arguments():
 
 def test_sigmoid_mse_loss():
     assert SigmoidMSELoss()(torch.zeros(1, 1, 2, 2), torch.ones(1, 1, 2, 2)).item() == pytest.approx(0.25)
+
+
+def test_a_model_in_eval_mode_is_trained_in_train_mode():
+    """Lightning keeps submodule modes: a checkpoint loaded in eval mode must still train its BatchNorm stats."""
+    import numpy as np
+    import torch
+    from torch import nn
+
+    from usvmask.training import train_model
+
+    model = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.BatchNorm2d(4), nn.Conv2d(4, 1, 1))
+    model.eval()
+    before = model[1].running_mean.clone()
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, size=(8, 16, 16), dtype=np.uint8)
+    train_model(model, train_images=images, train_targets=images > 128, val_images=images[:2],
+                val_targets=images[:2] > 128, task="segment", input_size=16, max_epochs=1, progress=False)
+    assert not torch.equal(before, model[1].running_mean)

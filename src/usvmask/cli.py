@@ -5,6 +5,7 @@
     usvmask score --data DIR --masks MASKS.zip --report R.json --figure F.png
     usvmask import-corrections --data DIR --masks MASKS.zip --corrections DIR... --out MASKS.zip
     usvmask export --data DIR --masks MASKS.zip --out DIR
+    usvmask predict-images DIR --model MODEL.pt --out DIR           (spectrogram images → mask PNGs + overlays)
     usvmask segment WAV_OR_DIR... --model MODEL.pt --out DIR     (recordings → calls.csv, masks, figures)
 """
 
@@ -17,6 +18,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from usvmask.errors import UsvmaskError
+from usvmask.predict_images import add_command as add_predict_images
 from usvmask.segment.cli import add_command as add_segment
 
 
@@ -80,6 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="usvmask", description="Mouse USV segmentation dataset and models.")
     sub = parser.add_subparsers(dest="command", required=True)
     handlers = add_commands(sub)
+    handlers.update(add_predict_images(sub))
     handlers.update(add_segment(sub))
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 
 from usvmask import store
 from usvmask.dataset import Dataset, load_dataset, load_masks
@@ -51,6 +52,7 @@ def pretrain(
 ) -> dict[str, float]:
     """Train the U-Net as a bottleneck autoencoder (skips off) to reconstruct every spectrogram, no masks."""
     data = load_dataset(data_dir)
+    torch.manual_seed(seed)  # the initial weights are part of what the seed fixes
     model = build_model(**architecture)
     model.set_skips(False)
     arrays = split_arrays(data, data.images, ("usv", "noise"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -129,8 +130,9 @@ def run_predict_images(args: argparse.Namespace) -> None:
     """CLI handler: predict, print a summary line; exit status 1 (SystemExit) if any image could not be read."""
     report = predict_folder(args.dir, args.model, args.out, threshold=args.threshold, batch_size=args.batch_size,
                             device=args.device, backend=args.backend)
-    print(f"predict-images: wrote masks for {len(report.written)} image(s) to {args.out}; "
-          f"{len(report.failed)} unreadable" + (f": {', '.join(n for n, _ in report.failed)}" if report.failed else ""))
+    failed = f": {', '.join(n for n, _ in report.failed)}" if report.failed else ""
+    sys.stdout.write(f"predict-images: wrote masks for {len(report.written)} image(s) to {args.out}; "
+                     f"{len(report.failed)} unreadable{failed}\n")
     if report.failed:
         raise SystemExit(1)
 

@@ -191,6 +191,7 @@ def train_model(
         model, loss, task=task, augment=augment, lr=lr, plateau_factor=plateau_factor, plateau_patience=plateau_patience
     )
     best = BestWeights(SCORES[task])
+    model.train()  # Lightning keeps each submodule's mode: a loaded (eval-mode) model would train with frozen BN
     with _quiet_and_restored(), tempfile.TemporaryDirectory(prefix="usvmask-train-") as root:
         L.seed_everything(seed, workers=True, verbose=False)
         trainer = _make_trainer(

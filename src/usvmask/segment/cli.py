@@ -39,10 +39,10 @@ def cmd_segment(args: argparse.Namespace) -> None:
     result = segment_paths(args.paths, model=args.model, out_dir=args.out, settings=settings, channel=args.channel,
                            recursive=args.recursive, xlsx=args.xlsx, device=args.device, backend=args.backend,
                            progress=not args.no_progress)
-    print(json.dumps({"files_done": len(result.done), "files_failed": len(result.failed),
-                      "calls": int(len(result.table)), "out": str(args.out)}))
+    sys.stdout.write(json.dumps({"files_done": len(result.done), "files_failed": len(result.failed),
+                                 "calls": int(len(result.table)), "out": str(args.out)}) + "\n")
     for message in result.failed.values():
-        print(f"usvmask: error: {message}", file=sys.stderr)
+        sys.stderr.write(f"usvmask: error: {message}\n")
     if result.failed:
         raise SystemExit(1)
 
