@@ -81,3 +81,20 @@ def test_bad_inputs():
         SegmentationDataModule(images, masks, images.astype(np.float32), masks, input_size=16)
     with pytest.raises(UsvmaskError, match="batch_size"):
         SegmentationDataModule(images, masks, images, masks, input_size=16, batch_size=0)
+
+
+def test_mask_resize_keeps_the_mask_centred_on_its_image():
+    """227→128: the mask's centroid stays where the square is (INTER_NEAREST moved it ~1.4 px down-right)."""
+    import numpy as np
+
+    from usvmask.datamodule import resize_stack
+
+    scale = 227 / 128
+    for start in (100, 101, 102, 103):
+        mask = np.zeros((1, 227, 227), bool)
+        mask[0, start:start + 10, start:start + 10] = True
+        small = resize_stack(mask, 128, kind="mask")[0]
+        rows, cols = np.nonzero(small)
+        centre = start + 4.5
+        assert abs(rows.mean() * scale + (scale - 1) / 2 - centre) < 0.6
+        assert abs(cols.mean() * scale + (scale - 1) / 2 - centre) < 0.6

@@ -121,3 +121,18 @@ def test_invalid_arguments_name_the_key(kwargs, key):
         erode_masks(_square(10)[None], **kwargs)
     with pytest.raises(UsvmaskError, match=rf"^{key}:"):
         count_erodible(_square(10)[None], **kwargs)
+
+
+def test_alternating_anchors_keep_repeated_erosion_centred():
+    # rows 5–14 (centre 9.5): default anchor (2, 1) → rows 7–13 (centre 10); shifted anchor (1, 0) → rows 6–12 (9)
+    mask = np.zeros((30, 30), bool)
+    mask[5:15, 5:15] = True
+    default, _ = erode_masks(mask, kernel=(4, 2), factor=1)
+    shifted, _ = erode_masks(mask, kernel=(4, 2), factor=1, shifted_anchor=True)
+    rows_d, cols_d = np.nonzero(default)
+    rows_s, cols_s = np.nonzero(shifted)
+    assert (rows_d.min(), rows_d.max(), cols_d.min(), cols_d.max()) == (7, 13, 6, 14)
+    assert (rows_s.min(), rows_s.max(), cols_s.min(), cols_s.max()) == (6, 12, 5, 13)
+    twice, _ = erode_masks(default, kernel=(4, 2), factor=1, shifted_anchor=True)
+    rows, cols = np.nonzero(twice)
+    assert rows.mean() == 9.5 and cols.mean() == 9.5

@@ -99,11 +99,14 @@ def erode_masks(
     kernel: Sequence[int] = (4, 2),
     factor: float = 4,
     rule: str = "area",
+    shifted_anchor: bool = False,
 ) -> tuple[np.ndarray, int]:
     """Erode every erodible segment of ``masks`` ((N, H, W) or (H, W) bool) with a ``kernel`` rectangle.
 
     Returns the eroded masks (a new array, same shape) and the number of segments that were erodible.
-    Segments below the threshold are copied unchanged.
+    Segments below the threshold are copied unchanged. An even kernel has no centre: the default anchor
+    (kh//2, kw//2) moves a segment's centre by +0.5 px per even axis; ``shifted_anchor`` uses the anchor one
+    step up-left instead (−0.5 px), so alternating the two keeps repeated erosions centred.
     """
     k = _check_args(kernel, factor, rule)
     stack = _as_stack(masks)
@@ -114,7 +117,8 @@ def erode_masks(
     for i, mask in enumerate(flat):
         big, n = _erodible_pixels(mask, k, factor, rule)
         if n:
-            shrunk = ndi.binary_erosion(big, structure=structure, border_value=0)
+            origin = tuple(-1 if shifted_anchor and size % 2 == 0 else 0 for size in k)
+            shrunk = ndi.binary_erosion(big, structure=structure, border_value=0, origin=origin)
             out[i] = (mask & ~big) | shrunk
             total += n
     return out.reshape(stack.shape), total

@@ -39,6 +39,7 @@ def erosion_iteration(
     kernel: list[int],
     factor: float,
     rule: str,
+    alternate_anchor: bool = True,
     finetune_usv: dict[str, Any],
     finetune_noise: dict[str, Any],
     enhance_params: dict[str, Any],
@@ -59,7 +60,8 @@ def erosion_iteration(
         copy_atomic(prev_model, models_dir / "usv.pt")
         copy_atomic(prev_model, models_dir / "noise.pt")
         return {**facts, "erodible_after": erodible_before, **mask_facts(masks, data)}
-    eroded, _ = erode_masks(masks, kernel=kernel, factor=factor, rule=rule)
+    shifted = alternate_anchor and iteration % 2 == 0  # even kernels: alternate anchors so erosion stays centred
+    eroded, _ = erode_masks(masks, kernel=kernel, factor=factor, rule=rule, shifted_anchor=shifted)
     store.write_stack(out_dir / "eroded.zip", data.names, eroded)
     live = Path(live_dir) if live_dir else None
     usv_facts = finetune(data_dir, out_dir / "eroded.zip", prev_model, models_dir / "usv.pt", kinds=("usv",),

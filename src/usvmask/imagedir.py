@@ -94,7 +94,8 @@ def load_masks(files: list[tuple[str, Path]], mask_dir: Path, image_size: int) -
                 f"{mask_path}: mask is {mask.shape[1]}×{mask.shape[0]} but {path.name} is "
                 f"{image_shape[1]}×{image_shape[0]}; export the mask at the image's size"
             )
-        masks.append(cv2.resize(mask, (image_size, image_size), interpolation=cv2.INTER_NEAREST) > 0)
+        covered = cv2.resize((mask > 0).astype(np.float32), (image_size, image_size), interpolation=cv2.INTER_AREA)
+        masks.append(covered >= 0.5)  # centre-aligned, unlike INTER_NEAREST
     return np.stack(masks)
 
 
