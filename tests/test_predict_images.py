@@ -99,3 +99,24 @@ def test_help_lists_the_options(capsys):
     text = capsys.readouterr().out
     for option in ("--model", "--out", "--threshold", "--batch-size", "--device", "--backend"):
         assert option in text
+
+
+def test_calibration_images_skip_unreadable_files_and_resize(tmp_path):
+    from usvmask.predict_images import calibration_images
+
+    for i in range(3):
+        Image.fromarray(np.full((40, 50), 100 + i, np.uint8)).save(tmp_path / f"{i}.png")
+    (tmp_path / "bad.png").write_bytes(b"not a png")
+    files = sorted(tmp_path.iterdir())
+    stack = calibration_images(files, 32, count=2)
+    assert stack.shape == (2, 32, 32) and stack.dtype == np.uint8
+    assert calibration_images([tmp_path / "bad.png"], 32) is None
+
+
+def test_auto_backend_on_cpu_with_calibration_is_int8():
+    from usvmask.inference import Predictor
+
+    model = build_model("unet", base_channels=2, depth=1)
+    calibration = np.random.default_rng(0).integers(0, 256, (4, 32, 32), dtype=np.uint8)
+    assert Predictor(model, device="cpu", calibration=calibration).backend == "onnx_int8"
+    assert Predictor(model, device="cpu").backend == "onnx"

@@ -86,15 +86,30 @@ def predict_folder(
     model, meta = load_model(model_file)
     if "input_size" not in meta:
         raise UsvmaskError(f"{model_file}: checkpoint has no input_size; save it with the train_final stage")
-    predictor = Predictor(model, backend=backend, device=device, batch_size=batch_size)
+    size = int(meta["input_size"])
+    calibration = calibration_images(files, size) if backend == "auto" else None
+    predictor = Predictor(model, backend=backend, device=device, batch_size=batch_size, calibration=calibration)
     report, out_dir = PredictReport(), Path(out_dir)
     with tqdm(total=len(files), desc="predict-images", unit="img", disable=not progress) as bar:
         for start in range(0, len(files), batch_size):
             batch = _read_batch(files[start : start + batch_size], report)
             if batch:
-                _predict_batch(batch, predictor.predict_proba, int(meta["input_size"]), threshold, out_dir, report)
+                _predict_batch(batch, predictor.predict_proba, size, threshold, out_dir, report)
             bar.update(len(files[start : start + batch_size]))
     return report
+
+
+def calibration_images(files: Sequence[Path], size: int, count: int = 16) -> np.ndarray | None:
+    """Up to `count` readable images at the model's input size, to calibrate the int8 CPU path (None if none)."""
+    images = []
+    for path in files[: 4 * count]:
+        try:
+            images.append(cv2.resize(read_gray(path), (size, size), interpolation=cv2.INTER_AREA))
+        except UsvmaskError:
+            continue
+        if len(images) == count:
+            break
+    return np.stack(images) if images else None
 
 
 def _read_batch(files: Sequence[Path], report: PredictReport) -> list[tuple[Path, np.ndarray]]:
