@@ -189,11 +189,10 @@ BACKENDS: MappingProxyType[str, Callable[[nn.Module, torch.device, torch.Tensor 
 def best_backend(calibrated: bool = False) -> str:
     """Fastest CPU backend: "onnx_int8" when calibration images are given, else "onnx" (same results as eager).
 
-    Evidence, benchmarks/inference.py on SqueakOut 512x512, batch 16, 2 threads, best of 2 interleaved rounds,
-    2-core AMD EPYC (AVX-512 VNNI/BF16) shared with other jobs (load 4-7); img/s, x eager fp32, Dice vs eager:
-    eager fp32 0.62 (1.00); channels_last 1.69 (2.7x); compile 1.99 (3.2x, ~60 s first compile);
-    bf16 3.15 (5.1x, Dice 0.9996); onnx 5.12 (8.2x, Dice 1.0, |dp| 6e-8);
-    onnx_int8 11.49 (18.4x; 8.8x the published 1.31 img/s; Dice 0.9977, |dp| 2e-4).
+    Evidence, `python benchmarks/inference.py --size 512 --batch 16 --repeats 2` on SqueakOut (width 1.0), 2 threads,
+    quiet 2-core AMD EPYC; img/s (x eager fp32, Dice vs eager): eager fp32 1.34 (1.0); channels_last 5.70 (4.2x);
+    bf16 12.29 (9.2x, 0.9996); onnx 14.81 (11.0x, 1.0000, |dp| 6e-8); onnx_int8 33.44 (24.9x, 0.9977, |dp| 2e-4).
+    compile (measured under load only) was barely faster than channels_last and costs ~60 s to compile.
     """
     return "onnx_int8" if calibrated else "onnx"
 
