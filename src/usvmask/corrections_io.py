@@ -18,7 +18,6 @@ import json
 import logging
 import math
 import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -28,6 +27,7 @@ import numpy as np
 import pycocotools.mask as mask_util
 
 from usvmask.errors import UsvmaskError
+from usvmask.store import atomic_path
 
 log = logging.getLogger(__name__)
 
@@ -256,14 +256,8 @@ def load_corrections(
 
 
 def _atomic_write_text(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
 
 
 def write_corrections(out_dir: str | os.PathLike, simulated: SimulatedCorrections) -> tuple[Path, Path]:
