@@ -8,8 +8,6 @@ noise, frequency-band noise, elastic warp}. Random draws use torch's global gene
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import kornia.augmentation as K
@@ -19,6 +17,7 @@ from kornia.constants import DataKey, Resample
 from torch import nn
 
 from usvmask.errors import UsvmaskError
+from usvmask.store import atomic_path
 
 NOISES = ("additive", "gaussian", "frequency", "elastic")
 
@@ -183,13 +182,6 @@ def render_augmentations(image: np.ndarray, mask: np.ndarray, out_path: str | Pa
         ax.set_axis_off()
     fig.tight_layout()
     out_path = Path(out_path)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out_path.parent, prefix=f".{out_path.name}.", suffix=".png")
-    os.close(fd)
-    try:
+    with atomic_path(out_path, suffix=".png") as tmp:
         fig.savefig(tmp, dpi=100)
-        os.replace(tmp, out_path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return out_path

@@ -7,7 +7,6 @@ module never changes the global pyplot backend. PNGs are written atomically next
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Mapping, Sequence, Sized
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from usvmask.errors import UsvmaskError
+from usvmask.store import atomic_path
 from usvmask.metrics import dice, pixel_accuracy
 
 TRUTH_COLOUR = (0.1, 0.8, 0.2)
@@ -57,17 +57,9 @@ def _panel(ax: Axes, picture: np.ndarray, title: str) -> None:
 
 def _save_atomic(fig: Figure, out_path: str | os.PathLike[str]) -> Path:
     path = Path(out_path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".png")
-    os.close(fd)
-    try:
-        os.chmod(tmp, 0o644)
-        FigureCanvasAgg(fig)
+    FigureCanvasAgg(fig)
+    with atomic_path(path, suffix=".png") as tmp:
         fig.savefig(tmp, format="png", dpi=100, metadata={"Software": None})
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return path
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ import pandas as pd
 from skimage import measure
 
 from usvmask.errors import UsvmaskError
+from usvmask.store import atomic_path
 
 KINDS = ("usv", "noise")
 
@@ -124,15 +124,7 @@ def _to_builtin(value: Any) -> Any:
 def write_json(path: str | os.PathLike[str], data: dict[str, Any]) -> Path:
     """Write ``data`` atomically (temp file in the same folder, then ``os.replace``), sorted keys, indent 2."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.chmod(tmp, 0o644)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, sort_keys=True, indent=2, default=_to_builtin)
-            handle.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, sort_keys=True, indent=2, default=_to_builtin)
+        handle.write("\n")
     return path

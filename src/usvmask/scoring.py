@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from usvmask.dataset import load_dataset, load_masks
 from usvmask.figures import choose_examples, examples_figure
 from usvmask.metrics import mask_stats, score_images, summarise, write_json
@@ -43,10 +45,8 @@ def score_masks(
     return report
 
 
-def erosion_table(reports: dict[str, dict], facts: dict[str, dict]) -> "pd.DataFrame":
+def erosion_table(reports: dict[str, dict], facts: dict[str, dict]) -> pd.DataFrame:
     """One row per construction iteration (0 = first enhancement): Dice per set, erodible segments, mean area."""
-    import pandas as pd
-
     rows = []
     for iteration, (name, report) in enumerate(reports.items()):
         fact = facts.get(name, {})

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 import os
-import tempfile
 from pathlib import Path
 
 import torch
 from torch import nn
 
 from usvmask.errors import UsvmaskError
+from usvmask.store import atomic_path
 
 log = logging.getLogger(__name__)
 
@@ -97,16 +97,9 @@ def save_model(model: SegmentationModel, path: str | Path, *, meta: dict | None 
     path = Path(path)
     if not model.name:
         raise UsvmaskError(f"{path}: model has no registry name; build it with usvmask.models.build_model")
-    path.parent.mkdir(parents=True, exist_ok=True)
     payload = {"name": model.name, "kwargs": dict(model.kwargs), "state_dict": model.state_dict(), "meta": meta or {}}
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            torch.save(payload, handle)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp:
+        torch.save(payload, tmp)
     log.info("saved %s model to %s", model.name, path)
 
 
