@@ -16,7 +16,7 @@ import time
 import numpy as np
 import torch
 
-from usvmask.inference import BACKENDS, Predictor
+from usvmask.infer.predictor import BACKENDS, Predictor
 from usvmask.models import build_model
 
 PUBLISHED_EAGER_IMG_S = 1.31  # the published architecture, eager fp32, 2 cores, as measured by the project

@@ -9,6 +9,7 @@ Baseline named: the full `dvc repro` of the same clone. Usage:
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import subprocess
@@ -20,11 +21,18 @@ from pathlib import Path
 STAGE_LINE = re.compile(r"^(Running stage|Stage) '([^']+)'")
 
 
+def clone_env(clone: Path) -> dict[str, str]:
+    """The environment of a run in `clone`: its own `src` first on the path, so the clone's code is what is timed
+    (an editable install would otherwise import the working tree's)."""
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(clone / "src"), os.environ.get("PYTHONPATH", "")])}
+
+
 def timed_run(cmd: list[str], cwd: Path) -> tuple[float, list[tuple[str, float]]]:
     """Run `cmd`, stream its output, and time each stage from one 'Running stage' line to the next."""
     start = time.perf_counter()
     marks: list[tuple[str, float]] = []
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env=clone_env(cwd))
     for line in proc.stdout:
         match = STAGE_LINE.match(line)
         if match and line.startswith("Running stage"):

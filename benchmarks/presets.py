@@ -18,8 +18,8 @@ from pathlib import Path
 
 import torch
 
-from usvmask.evaluation import load_test_split, predict_test, score_rows
-from usvmask.final_training import PRESETS, resolve_preset, train_final
+from usvmask.pipeline.evaluation import load_test_split, predict_test, score_rows
+from usvmask.pipeline.final import PRESETS, resolve_preset, train_final
 
 
 def scaled_size(size: int, scale: float) -> int:

@@ -2,19 +2,20 @@
 
 import argparse
 
-from usvmask.final_training import augmentation_figure
-from usvmask.stage import read_section, run_stage
+from usvmask import paths
+from usvmask.pipeline.final import augmentation_figure
+from usvmask.stage import run_stage, run_step
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--params", default="params.yaml", help="params file (section: train_final, key seed)")
+    parser.add_argument("--params", default=paths.PARAMS, help="params file (section: augmentations)")
     parser.add_argument("--data", required=True, help="prepared folder")
     parser.add_argument("--masks", required=True, help="final masks zip")
     parser.add_argument("--figure", required=True, help="PNG to write")
     args = parser.parse_args()
-    seed = read_section(args.params, "train_final").get("seed", 0)
-    augmentation_figure(args.data, args.masks, args.figure, seed=seed)
+    run_step(augmentation_figure, params_file=args.params, section="augmentations", data_dir=args.data,
+             masks_file=args.masks, figure_out=args.figure)
 
 
 if __name__ == "__main__":

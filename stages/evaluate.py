@@ -2,9 +2,9 @@
 
 import argparse
 
-from usvmask.evaluation import evaluate
-from usvmask.params import call_with_params
-from usvmask.stage import read_section, run_stage
+from usvmask import paths
+from usvmask.pipeline.evaluation import evaluate
+from usvmask.stage import run_stage, run_step
 
 
 def model_pair(text: str) -> tuple[str, str]:
@@ -17,7 +17,7 @@ def model_pair(text: str) -> tuple[str, str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--params", default="params.yaml", help="params file (section: evaluate)")
+    parser.add_argument("--params", default=paths.PARAMS, help="params file (section: evaluate)")
     parser.add_argument("--data", required=True, help="prepared folder (its truth.zip is read here)")
     parser.add_argument("--vocalmat", required=True, help="VocalMat-style masks zip")
     parser.add_argument("--models", type=model_pair, nargs="+", required=True, help="NAME=CHECKPOINT per row")
@@ -25,10 +25,9 @@ def main() -> None:
     parser.add_argument("--metrics", required=True, help="metrics JSON to write")
     parser.add_argument("--figure", required=True, help="example figure PNG to write")
     args = parser.parse_args()
-    params = read_section(args.params, "evaluate")
-    call_with_params(evaluate, params, "evaluate", data_dir=args.data, vocalmat_masks=args.vocalmat,
-                     models=dict(args.models), table_out=args.table, metrics_out=args.metrics,
-                     figure_out=args.figure)
+    run_step(evaluate, params_file=args.params, section="evaluate", data_dir=args.data,
+             vocalmat_masks=args.vocalmat, models=dict(args.models), table_out=args.table,
+             metrics_out=args.metrics, figure_out=args.figure)
 
 
 if __name__ == "__main__":

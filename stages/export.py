@@ -2,9 +2,8 @@
 
 import argparse
 
-from usvmask.metrics import write_json
-from usvmask.stage import run_stage
-from usvmask.steps import export
+from usvmask.pipeline.export import export
+from usvmask.stage import run_stage, run_step
 
 
 def main() -> None:
@@ -14,7 +13,7 @@ def main() -> None:
     parser.add_argument("--out", required=True, help="export folder")
     parser.add_argument("--facts", required=True, help="JSON of facts to write")
     args = parser.parse_args()
-    write_json(args.facts, export(args.data, args.masks, args.out))
+    run_step(export, metrics=args.facts, data_dir=args.data, masks_file=args.masks, out_dir=args.out)
 
 
 if __name__ == "__main__":

@@ -1,20 +1,19 @@
 """DVC stages `finetune_usv` and `finetune_noise`: continue training the U-Net on the current masks.
 
-`--kind usv` trains on USV spectrograms; `--kind noise` on noise-only spectrograms with empty targets
-(optionally mixing USV spectrograms in, params finetune_noise.mix_usv_fraction).
+`--kind usv` trains on USV spectrograms; `--kind noise` on noise-only spectrograms (optionally mixing USV
+spectrograms in, params finetune_noise.mix_usv_fraction). Each reads the params section of its own name.
 """
 
 import argparse
 
-from usvmask.construction import finetune
-from usvmask.metrics import write_json
-from usvmask.params import call_with_params
-from usvmask.stage import read_section, run_stage
+from usvmask import paths
+from usvmask.pipeline.construction import finetune
+from usvmask.stage import run_stage, run_step
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--params", default="params.yaml", help="params file (section: finetune_<kind>)")
+    parser.add_argument("--params", default=paths.PARAMS, help="params file (section: finetune_<kind>)")
     parser.add_argument("--kind", choices=("usv", "noise"), required=True)
     parser.add_argument("--data", required=True, help="prepared folder")
     parser.add_argument("--masks", required=True, help="current masks zip (the targets)")
@@ -23,11 +22,9 @@ def main() -> None:
     parser.add_argument("--metrics", required=True, help="metrics JSON to write")
     parser.add_argument("--live", default=None, help="DVCLive folder")
     args = parser.parse_args()
-    section = f"finetune_{args.kind}"
-    params = read_section(args.params, section)
-    metrics = call_with_params(finetune, params, section, data_dir=args.data, masks_file=args.masks,
-                               init_model=args.init, model_out=args.model, kinds=(args.kind,), live_dir=args.live)
-    write_json(args.metrics, metrics)
+    run_step(finetune, params_file=args.params, section=f"finetune_{args.kind}", metrics=args.metrics,
+             data_dir=args.data, masks_file=args.masks, init_model=args.init, model_out=args.model,
+             kinds=(args.kind,), live_dir=args.live)
 
 
 if __name__ == "__main__":

@@ -2,9 +2,8 @@
 
 import argparse
 
-from usvmask.metrics import write_json
-from usvmask.stage import run_stage
-from usvmask.steps import import_corrections
+from usvmask.pipeline.corrections import import_corrections
+from usvmask.stage import run_stage, run_step
 
 
 def main() -> None:
@@ -15,8 +14,8 @@ def main() -> None:
     parser.add_argument("--out", required=True, help="corrected masks zip to write")
     parser.add_argument("--facts", required=True, help="JSON of facts to write")
     args = parser.parse_args()
-    facts = import_corrections(args.data, args.masks, args.corrections, args.out)
-    write_json(args.facts, facts)
+    run_step(import_corrections, metrics=args.facts, data_dir=args.data, masks_file=args.masks,
+             corrections_dirs=args.corrections, masks_out=args.out)
 
 
 if __name__ == "__main__":

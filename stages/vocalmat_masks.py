@@ -2,24 +2,21 @@
 
 import argparse
 
-from usvmask.metrics import write_json
-from usvmask.params import call_with_params
-from usvmask.stage import read_section, run_stage
-from usvmask.steps import vocalmat_masks
-from usvmask.vocalmat import segment_image
+from usvmask import paths
+from usvmask.masks.vocalmat import segment_image
+from usvmask.pipeline.baseline import vocalmat_masks
+from usvmask.stage import run_stage, run_step
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--params", default="params.yaml", help="params file (section: vocalmat_masks)")
+    parser.add_argument("--params", default=paths.PARAMS, help="params file (section: vocalmat_masks)")
     parser.add_argument("--data", required=True, help="prepared folder")
     parser.add_argument("--out", required=True, help="masks zip to write")
     parser.add_argument("--facts", required=True, help="JSON of truth-free facts to write")
     args = parser.parse_args()
-    params = read_section(args.params, "vocalmat_masks")
-    facts = call_with_params(vocalmat_masks, params, "vocalmat_masks", keys_of=segment_image,
-                            data_dir=args.data, masks_out=args.out)
-    write_json(args.facts, facts)
+    run_step(vocalmat_masks, params_file=args.params, section="vocalmat_masks", metrics=args.facts,
+             keys_of=segment_image, data_dir=args.data, masks_out=args.out)
 
 
 if __name__ == "__main__":

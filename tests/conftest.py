@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
 
-from usvmask.dataset import Dataset, write_dataset
+from usvmask.data.dataset import Dataset, write_dataset
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # test helpers such as import_chain
 
 TINY_CORPUS = dict(n_usv=24, n_noise=8, n_test_usv=4, n_test_noise=2, val_fraction=0.25, seed=3, snr_db_min=10.0,
                    snr_db_max=50.0)

@@ -23,7 +23,7 @@ def tiny_params() -> dict:
         params[section]["max_epochs"] = 1
     params["erosion"]["max_iterations"] = 1
     params["train_final"].update(input_size=32, max_epochs=1, unet={"base_channels": 4, "depth": 2})
-    params["segment"].update(n_recordings=1, duration_s=2.0)
+    params["segment_eval"].update(n_recordings=1, duration_s=2.0)
     return params
 
 
@@ -77,6 +77,35 @@ def test_iterations_past_max_pass_through(repo: Path):
     assert (repo / "data" / "construct" / "it2" / "masks.zip").read_bytes() == same
 
 
+def lock_md5s(repo: Path) -> dict[str, str]:
+    """out path -> md5 of every stage output recorded in dvc.lock."""
+    lock = yaml.safe_load((repo / "dvc.lock").read_text())["stages"]
+    return {out["path"]: out["md5"] for stage in lock.values() for out in stage.get("outs", [])}
+
+
+# Outputs that record wall-clock seconds or machine speed, so two runs differ there and nowhere else (README).
+TIMED = ("reports/facts/", "reports/pretrain.json", "reports/finetune_", "reports/erosion/", "reports/train_final/",
+         "reports/evaluate.json", "reports/table1.md", "reports/segment.json")
+
+
+def test_two_clean_runs_give_byte_identical_outputs(repo: Path):
+    before = lock_md5s(repo)
+    run(["dvc", "repro", "-f"], repo)  # every stage again, from scratch
+    after = lock_md5s(repo)
+    assert set(after) == set(before)
+    differ = sorted(path for path in before if after[path] != before[path])
+    assert [path for path in differ if not path.startswith(TIMED)] == []
+    assert "models/pretrain.pt" in before and after["models/pretrain.pt"] == before["models/pretrain.pt"]
+    run(["git", "checkout", "--", "."], repo)
+    run(["dvc", "checkout", "-q"], repo)
+
+
+def test_forced_pretrain_on_an_unchanged_tree_leaves_the_rest_cached(repo: Path):
+    run(["dvc", "repro", "-f", "-s", "pretrain"], repo)
+    status = run(["dvc", "status"], repo)
+    assert "up to date" in status.lower() or status.strip() == "", status
+
+
 def test_exp_run_reruns_only_the_erosion_loop_and_after(repo: Path):
     assert json.loads((repo / "reports" / "erosion" / "it1.json").read_text())["active"] is True
     out = run(["dvc", "exp", "run", "-S", "erosion.max_iterations=0"], repo)  # it1 now passes it0's masks on
@@ -84,5 +113,8 @@ def test_exp_run_reruns_only_the_erosion_loop_and_after(repo: Path):
     assert "erosion@it1" in ran
     assert not ran & {"prepare", "vocalmat_masks", "pretrain", "finetune_usv", "finetune_noise", "enhance"}
     assert {"train_final@squeakout", "evaluate"} <= ran  # the final models train on the new masks
-    diff = run(["dvc", "metrics", "diff", "--all"], repo)
-    assert "reports/erosion_it1.json" in diff and "usv.dice" in diff
+    diff = run(["dvc", "metrics", "diff", "--json"], repo)  # only changed metrics are listed without --all
+    changed = json.loads(diff)
+    assert "reports/erosion/it1.json" in changed and "active" in changed["reports/erosion/it1.json"]
+    mean_area = changed["reports/erosion_it1.json"]["masks.mean_area"]
+    assert mean_area["old"] != mean_area["new"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import shutil
 import sys
 from pathlib import Path
 
@@ -12,8 +11,8 @@ import numpy as np
 import pytest
 import yaml
 
-from usvmask import store
-from usvmask.dataset import load_dataset
+from usvmask.data import store
+from usvmask.data.dataset import load_dataset
 from usvmask.stage import run_stage
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,7 +44,8 @@ def test_prepare_stage_writes_a_deterministic_folder(tmp_path, monkeypatch):
     params["prepare"]["synthetic"].update(tiny)
     (tmp_path / "p.yaml").write_text(yaml.safe_dump(params))
     for out in ("a", "b"):
-        run_main("prepare", ["--params", str(tmp_path / "p.yaml"), "--out", str(tmp_path / out)], monkeypatch)
+        run_main("prepare", ["--params", str(tmp_path / "p.yaml"), "--out", str(tmp_path / out),
+                             "--facts", str(tmp_path / f"{out}.json")], monkeypatch)
     for name in ("images.zip", "truth.zip", "index.csv"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
     data = load_dataset(tmp_path / "a", with_truth=True)
@@ -57,7 +57,8 @@ def test_prepare_stage_bad_param_is_one_line_and_writes_nothing(tmp_path, monkey
     params["prepare"]["synthetic"]["n_usvv"] = 3
     (tmp_path / "p.yaml").write_text(yaml.safe_dump(params))
     with pytest.raises(SystemExit) as exit_info:
-        run_main("prepare", ["--params", str(tmp_path / "p.yaml"), "--out", str(tmp_path / "out")], monkeypatch)
+        run_main("prepare", ["--params", str(tmp_path / "p.yaml"), "--out", str(tmp_path / "out"),
+                             "--facts", str(tmp_path / "f.json")], monkeypatch)
     assert exit_info.value.code == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "prepare.synthetic.n_usvv: unknown key" in err
@@ -69,15 +70,18 @@ def test_prepare_stage_unknown_source(tmp_path, monkeypatch, capsys):
     params["prepare"]["source"] = "osf"
     (tmp_path / "p.yaml").write_text(yaml.safe_dump(params))
     with pytest.raises(SystemExit):
-        run_main("prepare", ["--params", str(tmp_path / "p.yaml"), "--out", str(tmp_path / "out")], monkeypatch)
-    assert "prepare.source: unknown source 'osf'; use one of synthetic, image_dir" in capsys.readouterr().err
+        run_main("prepare", ["--params", str(tmp_path / "p.yaml"), "--out", str(tmp_path / "out"),
+                             "--facts", str(tmp_path / "f.json")], monkeypatch)
+    assert "p.yaml: prepare.source: unknown source 'osf'; use one of synthetic, image_dir" in capsys.readouterr().err
 
 
 def test_vocalmat_and_score_stages(tiny_prepared, tmp_path, monkeypatch):
     masks, facts = tmp_path / "m.zip", tmp_path / "facts.json"
     run_main("vocalmat_masks", ["--params", str(ROOT / "params.yaml"), "--data", str(tiny_prepared),
                                 "--out", str(masks), "--facts", str(facts)], monkeypatch)
-    assert set(json.loads(facts.read_text())) == {"usv_mean_area", "noise_empty_fraction"}
+    written = json.loads(facts.read_text())
+    assert {"usv_mean_area", "noise_empty_fraction", "mean_area", "seconds"} <= set(written)
+    assert 0.0 <= written["noise_empty_fraction"] <= 1.0 and written["usv_mean_area"] > 0
     report, figure = tmp_path / "r.json", tmp_path / "fig" / "f.png"
     run_main("score", ["--data", str(tiny_prepared), "--masks", str(masks), "--report", str(report),
                        "--figure", str(figure), "--title", "t"], monkeypatch)
@@ -126,3 +130,76 @@ def test_import_corrections_bad_json_changes_nothing(tiny_prepared, tmp_path, mo
                                         "--facts", str(tmp_path / "i.json")], monkeypatch)
     assert "broken.json" in capsys.readouterr().err
     assert not (tmp_path / "c.zip").exists() and not (tmp_path / "i.json").exists()
+
+
+@pytest.fixture(scope="module")
+def construction(tiny_prepared, tmp_path_factory):
+    """pretrain → finetune_usv → finetune_noise → enhance → erosion it1 (active) and it2 (past max) on the fixture."""
+    tmp = tmp_path_factory.mktemp("construction")
+    monkeypatch = pytest.MonkeyPatch()
+    params = write_params(
+        tmp / "p.yaml",
+        pretrain={"input_size": 32, "max_epochs": 1, "architecture": {"name": "unet", "base_channels": 4, "depth": 2}},
+        finetune_usv={"max_epochs": 1}, finetune_noise={"max_epochs": 1}, erosion={"max_iterations": 1},
+    )
+    data, p = str(tiny_prepared), ["--params", str(params)]
+    masks = tmp / "vm.zip"
+    run_main("vocalmat_masks", [*p, "--data", data, "--out", str(masks), "--facts", str(tmp / "vm.json")], monkeypatch)
+    run_main("pretrain", [*p, "--data", data, "--model", str(tmp / "pre.pt"), "--metrics", str(tmp / "pre.json")],
+             monkeypatch)
+    for kind, init in (("usv", "pre.pt"), ("noise", "usv.pt")):
+        run_main("finetune", [*p, "--kind", kind, "--data", data, "--masks", str(masks), "--init", str(tmp / init),
+                              "--model", str(tmp / f"{kind}.pt"), "--metrics", str(tmp / f"{kind}.json")], monkeypatch)
+    run_main("enhance", [*p, "--data", data, "--model", str(tmp / "noise.pt"), "--out", str(tmp / "it0.zip"),
+                         "--facts", str(tmp / "enh.json")], monkeypatch)
+    for it, prev, prev_model in ((1, "it0.zip", "noise.pt"), (2, "it1/masks.zip", "it1/noise.pt")):
+        run_main("erosion", [*p, "--iteration", str(it), "--slots", "3", "--data", data,
+                             "--prev-masks", str(tmp / prev), "--prev-model", str(tmp / prev_model), "--eroded", str(tmp / f"it{it}/eroded.zip"),
+                             "--out", str(tmp / f"it{it}/masks.zip"), "--usv-model", str(tmp / f"it{it}/usv.pt"),
+                             "--noise-model", str(tmp / f"it{it}/noise.pt"), "--metrics", str(tmp / f"it{it}.json")],
+                 monkeypatch)
+    monkeypatch.undo()
+    return tmp
+
+
+def test_construction_stages_write_models_masks_and_facts(construction, tiny_prepared):
+    tmp = construction
+    assert json.loads((tmp / "pre.json").read_text())["epochs"] == 1
+    for kind in ("usv", "noise"):
+        facts = json.loads((tmp / f"{kind}.json").read_text())
+        assert {"val_dice_vs_current", "usv_val_dice_vs_current", "seconds"} <= set(facts)
+    names = load_dataset(tiny_prepared).names
+    assert store.stack_names(tmp / "it0.zip") == names
+    assert set(json.loads((tmp / "enh.json").read_text())) >= {"usv_mean_area", "noise_empty_fraction"}
+
+
+def test_active_erosion_iteration_erodes_then_retrains(construction, tiny_prepared):
+    facts = json.loads((construction / "it1.json").read_text())
+    assert facts["active"] is True and facts["reason"] == "eroded" and facts["erodible_before"] > 0
+    names = load_dataset(tiny_prepared).names
+    eroded = store.read_stack(construction / "it1" / "eroded.zip", names, kind="mask")
+    before = store.read_stack(construction / "it0.zip", names, kind="mask")
+    assert eroded.sum() < before.sum() and not (eroded & ~before).any()  # erosion only removes pixels
+    assert {"finetune_usv", "finetune_noise"} <= set(facts)
+
+
+def test_iteration_past_max_passes_everything_through(construction):
+    facts = json.loads((construction / "it2.json").read_text())
+    assert facts["active"] is False and facts["reason"] == "past max_iterations"
+    for name in ("eroded.zip", "masks.zip"):
+        assert (construction / "it2" / name).read_bytes() == (construction / "it1" / "masks.zip").read_bytes()
+    for name in ("usv.pt", "noise.pt"):
+        assert (construction / "it2" / name).read_bytes() == (construction / "it1" / "noise.pt").read_bytes()
+
+
+def test_max_iterations_outside_the_slots_is_one_line(construction, tiny_prepared, tmp_path, monkeypatch, capsys):
+    params = write_params(tmp_path / "p.yaml", erosion={"max_iterations": 10})
+    with pytest.raises(SystemExit):
+        run_main("erosion", ["--params", str(params), "--iteration", "1", "--slots", "3", "--data", str(tiny_prepared),
+                             "--prev-masks", str(construction / "it0.zip"), "--prev-model",
+                             str(construction / "noise.pt"), "--eroded", str(tmp_path / "e.zip"), "--out",
+                             str(tmp_path / "m.zip"), "--usv-model", str(tmp_path / "u.pt"), "--noise-model",
+                             str(tmp_path / "n.pt"), "--metrics", str(tmp_path / "f.json")], monkeypatch)
+    err = capsys.readouterr().err
+    assert "p.yaml: erosion.max_iterations: 10 is outside [0, 3]" in err and err.count("\n") == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.yaml"]

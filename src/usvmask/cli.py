@@ -7,6 +7,10 @@
     usvmask export --data DIR --masks MASKS.zip --out DIR
     usvmask predict-images DIR --model MODEL.pt --out DIR           (spectrogram images → mask PNGs + overlays)
     usvmask segment WAV_OR_DIR... --model MODEL.pt --out DIR     (recordings → calls.csv, masks, figures)
+
+Exit status: 0 everything done; 1 the run finished but some inputs failed (each is named on stderr, the others'
+outputs are written); 2 nothing was done (bad input, params or paths: one line on stderr says what and how to fix
+it; --debug shows the traceback instead).
 """
 
 from __future__ import annotations
@@ -17,40 +21,41 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
-from usvmask.errors import UsvmaskError
-from usvmask.predict_images import add_command as add_predict_images
+from usvmask import paths
+from usvmask.errors import EXIT_OK, EXIT_USAGE, one_line
+from usvmask.infer.predict_images import add_command as add_predict_images
 from usvmask.segment.cli import add_command as add_segment
 
 
 def cmd_prepare(args: argparse.Namespace) -> None:
-    from usvmask.prepare import prepare
-    from usvmask.stage import read_section
+    from usvmask.pipeline.prepare import prepare
+    from usvmask.stage import run_step
 
-    dataset = prepare(args.out, **read_section(args.params, "prepare"))
-    sys.stdout.write(f"wrote {len(dataset.table)} spectrograms to {args.out}\n")
+    facts = run_step(prepare, params_file=args.params, section="prepare", out_dir=args.out)
+    sys.stdout.write(f"wrote {facts['spectrograms']} spectrograms to {args.out}\n")
 
 
 def cmd_vocalmat_masks(args: argparse.Namespace) -> None:
-    from usvmask.steps import vocalmat_masks
+    from usvmask.pipeline.baseline import vocalmat_masks
 
     sys.stdout.write(json.dumps(vocalmat_masks(args.data, args.out)) + "\n")
 
 
 def cmd_score(args: argparse.Namespace) -> None:
-    from usvmask.scoring import score_masks
+    from usvmask.pipeline.scoring import score_masks
 
     report = score_masks(args.data, args.masks, args.report, args.figure, title=args.title)
     sys.stdout.write(json.dumps({k: report[k] for k in ("usv", "noise", "all") if k in report}) + "\n")
 
 
 def cmd_import_corrections(args: argparse.Namespace) -> None:
-    from usvmask.steps import import_corrections
+    from usvmask.pipeline.corrections import import_corrections
 
     sys.stdout.write(json.dumps(import_corrections(args.data, args.masks, args.corrections, args.out)) + "\n")
 
 
 def cmd_export(args: argparse.Namespace) -> None:
-    from usvmask.steps import export
+    from usvmask.pipeline.export import export
 
     sys.stdout.write(json.dumps(export(args.data, args.masks, args.out)) + "\n")
 
@@ -59,7 +64,7 @@ def add_commands(sub: argparse._SubParsersAction) -> dict[str, Callable[[argpars
     """Declare every subcommand; returns name → handler."""
     p = sub.add_parser("prepare", help="build the prepared folder (synthetic corpus or image folder)")
     p.add_argument("--out", required=True)
-    p.add_argument("--params", default="params.yaml", help="params file whose `prepare` section is used")
+    p.add_argument("--params", default=paths.PARAMS, help="params file whose `prepare` section is used")
     p = sub.add_parser("vocalmat-masks", help="VocalMat-style classical masks of a prepared folder")
     p.add_argument("--data", required=True)
     p.add_argument("--out", required=True)
@@ -79,19 +84,23 @@ def add_commands(sub: argparse._SubParsersAction) -> dict[str, Callable[[argpars
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="usvmask", description="Mouse USV segmentation dataset and models.")
+    parser = argparse.ArgumentParser(prog="usvmask", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--debug", action="store_true", help="show the Python traceback of an error")
     sub = parser.add_subparsers(dest="command", required=True)
     handlers = add_commands(sub)
     handlers.update(add_predict_images(sub))
     handlers.update(add_segment(sub))
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    try:
+    if args.debug:
         handlers[args.command](args)
-    except UsvmaskError as err:
-        sys.stderr.write(f"usvmask: error: {err}\n")
-        return 2
-    return 0
+        return EXIT_OK
+    message = one_line(lambda: handlers[args.command](args))
+    if message is not None:
+        sys.stderr.write(f"usvmask: error: {message}\n")
+        return EXIT_USAGE
+    return EXIT_OK
 
 
 if __name__ == "__main__":

@@ -9,11 +9,13 @@ from pathlib import Path
 IMAGES = "images.zip"  # spectrogram images, one PNG per spectrogram, in an uncompressed zip
 TRUTH = "truth.zip"  # exact truth masks (synthetic source, or real data with a masks folder)
 INDEX = "index.csv"  # one row per spectrogram: name, label, kind, split, ...
-MASKS = "masks.zip"  # a mask set written by a stage
 
-PARAMS = Path("params.yaml")
-REPORTS = Path("reports")
-FIGURES = REPORTS / "figures"
+# a folder of corrections (written by simulate_corrections and the review app, read by import_corrections)
+CORRECTIONS_COCO = "corrections.json"  # COCO JSON with RLE masks
+CORRECTIONS_NOISE = "noise.txt"  # names of spectrograms whose mask is emptied, one per line
+CORRECTIONS_MASKS = "masks"  # sub-folder of <name>.png whole-mask overrides
+
+PARAMS = Path("params.yaml")  # the default params file of every stage and command
 
 
 def images_file(dataset_dir: Path) -> Path:

@@ -1,37 +1,43 @@
-"""What every stage script and CLI command shares: reading its params section and turning errors into one line."""
+"""What every stage script shares: one call with its params section, its metrics file, and one-line errors.
+
+A stage script parses its paths and calls `run_step(fn, params_file=..., section=<its own name>, ...)` inside
+`run_stage(main)`. `run_step` reads the section, checks it against `fn`'s keyword arguments, calls `fn` and
+writes the returned facts (plus the step's wall-clock `seconds`) to the metrics file. Errors the user can fix
+(`UsvmaskError`, `OSError`) become one line on stderr and exit status 2; see `usvmask.errors.report`.
+"""
 
 from __future__ import annotations
 
 import logging
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import yaml
+from usvmask import paths
+from usvmask.data.store import write_json
+from usvmask.errors import EXIT_USAGE, one_line
+from usvmask.params import call_with_params, read_section
 
-from usvmask.errors import UsvmaskError
 
-log = logging.getLogger("usvmask")
-
-
-def read_section(params_file: str | Path, section: str) -> dict[str, Any]:
-    """One top-level section of the params file the script was pointed at."""
-    path = Path(params_file)
-    try:
-        params = yaml.safe_load(path.read_text())
-    except (OSError, yaml.YAMLError) as err:
-        raise UsvmaskError(f"{path}: cannot read the params ({err}); fix the YAML") from err
-    if not isinstance(params, dict) or not isinstance(params.get(section), dict):
-        raise UsvmaskError(f"{path}: no section {section!r}; add it (see README, Params)")
-    return params[section]
+def run_step(
+    fn: Callable[..., Any], *, params_file: str | Path = paths.PARAMS, section: str | None = None,
+    metrics: str | Path | None = None, keys_of: Callable[..., Any] | None = None, **fixed: Any,
+) -> Any:
+    """`fn(**fixed, **params[section])` with checked keys; its dict of facts goes to `metrics` when given."""
+    params = read_section(params_file, section) if section else {}
+    started = time.perf_counter()
+    facts = call_with_params(fn, params, section or "", keys_of=keys_of, source=params_file, **fixed)
+    if metrics is not None:
+        write_json(metrics, {**facts, "seconds": round(time.perf_counter() - started, 1)})
+    return facts
 
 
 def run_stage(main: Callable[[], Any]) -> None:
-    """Run `main`; a UsvmaskError prints one line on stderr and exits with status 2."""
+    """Run `main` with INFO logging; an error the user can fix prints one line on stderr and exits with status 2."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    try:
-        main()
-    except UsvmaskError as err:
-        sys.stderr.write(f"usvmask: error: {err}\n")
-        sys.exit(2)
+    message = one_line(main)
+    if message is not None:
+        sys.stderr.write(f"usvmask: error: {message}\n")
+        sys.exit(EXIT_USAGE)

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from usvmask.errors import UsvmaskError
-from usvmask.losses import HybridLoss
+from usvmask.train.losses import HybridLoss
 from usvmask.models import MODELS, build_model
 
 SMALL = {"unet": {"base_channels": 4, "depth": 3}, "squeakout": {"width": 0.25}}

@@ -5,7 +5,7 @@ import pytest
 
 from usvmask.segment.calls import extract_segments, group_calls, harmonic_parents, mask_to_calls
 from usvmask.segment.detect import join_intervals, plan_crops, runs
-from usvmask.segment_eval import event_metrics, interval_iou, match_events
+from usvmask.evaluate.events import event_metrics, interval_iou, match_events
 
 DT, DF = 0.001, 1000.0
 TIMES = (np.arange(100) + 0.5) * DT  # frame k centred at (k + 0.5) ms

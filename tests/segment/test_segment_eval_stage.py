@@ -11,7 +11,7 @@ STAGE = Path(__file__).resolve().parents[2] / "stages" / "segment_eval.py"
 
 
 def test_stage_writes_event_metrics(tmp_path, tiny_model, monkeypatch):
-    params = {"segment": {"settings": {"threshold": 0.5}, "n_recordings": 1, "duration_s": 2.0, "seed": 0,
+    params = {"segment_eval": {"settings": {"threshold": 0.5}, "n_recordings": 1, "duration_s": 2.0, "seed": 0,
                           "min_iou": 0.5, "recording": {"call_rate_hz": 3.0}}}
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
     report = tmp_path / "segment.json"

@@ -3,7 +3,8 @@ import pytest
 
 from usvmask.errors import UsvmaskError
 from usvmask.spectrogram import candidate_grid, stft_magnitude
-from usvmask.synth.corpus import COLUMNS, PAPER_PRESET, assign_splits, make_corpus
+from usvmask.data.splits import assign_splits
+from usvmask.synth.corpus import COLUMNS, PAPER_PRESET, make_corpus
 
 ARGS = dict(n_usv=12, n_noise=4, n_test_usv=3, n_test_noise=1, val_fraction=0.25, snr_db_min=15.0,
             snr_db_max=45.0)
@@ -73,7 +74,8 @@ def test_invalid_arguments_name_the_key(change, key):
 
 
 def test_paper_preset_split_sizes():
-    split = assign_splits(PAPER_PRESET["n_usv"], PAPER_PRESET["n_noise"], PAPER_PRESET["n_test_usv"], 0, 0.1, 0)
+    kinds = ["usv"] * PAPER_PRESET["n_usv"] + ["noise"] * PAPER_PRESET["n_noise"]
+    split = assign_splits(kinds, val_fraction=0.1, seed=0, n_test={"usv": PAPER_PRESET["n_test_usv"], "noise": 0})
     usv = split[: PAPER_PRESET["n_usv"]]
     assert np.sum(usv == "test") == 849
     assert np.sum(usv == "val") == round(0.1 * (10871 - 849))

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import logging
-import os
 from pathlib import Path
 
 import torch
 from torch import nn
 
 from usvmask.errors import UsvmaskError
-from usvmask.store import atomic_path
+from usvmask.data.store import write_bytes
 
 log = logging.getLogger(__name__)
 
@@ -93,13 +93,14 @@ def init_weights(module: nn.Module) -> None:
 
 
 def save_model(model: SegmentationModel, path: str | Path, *, meta: dict | None = None) -> None:
-    """Write {"name", "kwargs", "state_dict", "meta"} atomically (temp file + os.replace); meta holds plain types."""
+    """Write {"name", "kwargs", "state_dict", "meta"} atomically and byte-stably (same weights, same bytes)."""
     path = Path(path)
     if not model.name:
         raise UsvmaskError(f"{path}: model has no registry name; build it with usvmask.models.build_model")
     payload = {"name": model.name, "kwargs": dict(model.kwargs), "state_dict": model.state_dict(), "meta": meta or {}}
-    with atomic_path(path) as tmp:
-        torch.save(payload, tmp)
+    buffer = io.BytesIO()  # a buffer, not the temp file: the archive's record names then do not depend on a random name
+    torch.save(payload, buffer)
+    write_bytes(path, buffer.getvalue())
     log.info("saved %s model to %s", model.name, path)
 
 
@@ -116,7 +117,10 @@ def load_model(path: str | Path, map_location: str | torch.device = "cpu") -> tu
         raise UsvmaskError(f"{path}: not a readable checkpoint ({type(exc).__name__}); re-create it") from exc
     if not isinstance(payload, dict) or not {"name", "kwargs", "state_dict"} <= payload.keys():
         raise UsvmaskError(f"{path}: checkpoint lacks name/kwargs/state_dict; save it with usvmask.models.save_model")
-    model = build_model(payload["name"], **payload["kwargs"])
+    try:
+        model = build_model(payload["name"], **payload["kwargs"])
+    except UsvmaskError as exc:
+        raise UsvmaskError(f"{path}: {exc}") from exc
     try:
         model.load_state_dict(payload["state_dict"])
     except RuntimeError as exc:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 import cv2
 import numpy as np
 
+from usvmask.infer.resize import resize_probs
 from usvmask.spectrogram import CandidateGrid, candidate_grid, vocalmat_gray
 
 Predict = Callable[[np.ndarray], np.ndarray]
@@ -67,7 +68,7 @@ def stitch(prob_map: np.ndarray, probs: np.ndarray, places: list[tuple[Candidate
     """Resize each (size, size) probability back to its crop and max it into ``prob_map`` (F, T) uint8 in place."""
     n_rows, n_frames = prob_map.shape
     for prob, (_, first, n_cols) in zip(probs, places):
-        back = cv2.resize(np.asarray(prob, dtype=np.float32), (n_cols, n_rows), interpolation=cv2.INTER_LINEAR)
+        back = resize_probs(np.asarray(prob, dtype=np.float32)[None], (n_rows, n_cols))[0]
         back = np.clip(np.rint(back[::-1] * 255.0), 0, 255).astype(np.uint8)
         lo, hi = max(first, 0), min(first + n_cols, n_frames)
         if hi > lo:

@@ -8,21 +8,17 @@ leaves half a table or half a zip. Per-call masks of one recording go into ``mas
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 import zipfile
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.patches import Rectangle  # noqa: E402
-
-from usvmask.segment.audio import Chunk  # noqa: E402
-from usvmask.store import atomic_path, encode_png  # noqa: E402
+from usvmask.data.store import atomic_path, encode_png, zip_member
+from usvmask.segment.audio import Chunk
 
 
 def write_tables(out_dir: Path, table: pd.DataFrame, *, stem: str = "calls", xlsx: bool = False) -> list[Path]:
@@ -43,22 +39,19 @@ class MaskZip:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
-        os.close(fd)
-        self._tmp = Path(tmp)
-        self._zip = zipfile.ZipFile(self._tmp, "w", zipfile.ZIP_STORED)
+        self._writer = atomic_path(self.path)
+        self._zip = zipfile.ZipFile(self._writer.__enter__(), "w", zipfile.ZIP_STORED)
 
     def __call__(self, number: int, mask: np.ndarray) -> None:
-        self._zip.writestr(f"call_{number:04d}.png", encode_png(mask.astype(bool)))
+        self._zip.writestr(zip_member(f"call_{number:04d}.png"), encode_png(mask.astype(bool)))
 
     def commit(self) -> None:
         self._zip.close()
-        os.replace(self._tmp, self.path)
+        self._writer.__exit__(None, None, None)
 
     def discard(self) -> None:
         self._zip.close()
-        self._tmp.unlink(missing_ok=True)
+        self._writer.__exit__(RuntimeError, RuntimeError("discarded"), None)
 
 
 class Overview:
@@ -92,7 +85,9 @@ def write_overview(path: Path, overview: Overview, table: pd.DataFrame, *, title
     image = overview.image
     finite = image[np.isfinite(image)]
     lo, hi = (np.percentile(finite, [5, 99.9]) if finite.size else (0.0, 1.0))
-    fig, ax = plt.subplots(figsize=(min(4 + overview.duration_s * 2, 24), 4))
+    fig = Figure(figsize=(min(4 + overview.duration_s * 2, 24), 4))
+    FigureCanvasAgg(fig)
+    ax = fig.subplots()
     ax.imshow(np.where(np.isfinite(image), image, lo), origin="lower", aspect="auto", cmap="gray_r", vmin=lo,
               vmax=hi, extent=(0, image.shape[1] * overview.col_s, f_lo_khz, f_hi_khz), interpolation="nearest")
     for i, call in enumerate(table.itertuples(index=False), start=1):
@@ -105,4 +100,3 @@ def write_overview(path: Path, overview: Overview, table: pd.DataFrame, *, title
     fig.tight_layout()
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=110, format="png")
-    plt.close(fig)

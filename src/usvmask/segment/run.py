@@ -21,7 +21,7 @@ import soundfile as sf
 from tqdm.auto import tqdm
 
 from usvmask.errors import UsvmaskError
-from usvmask.metrics import write_json
+from usvmask.data.store import write_json
 from usvmask.segment.audio import iter_array_chunks, iter_chunks, probe
 from usvmask.segment.candidates import Predict
 from usvmask.segment.core import SegmentSettings, Timings, segment_chunks
@@ -64,30 +64,19 @@ def collect_inputs(paths: Sequence[str | Path], *, recursive: bool = False) -> t
 
 def make_predictor(model_path: str | Path, *, batch_size: int = 32, device: str = "auto",
                    backend: str = "auto") -> tuple[Predict, dict]:
-    """``predict(images uint8 (N,H,W)) -> probabilities (N, s, s)`` at the model's input size ``s``, and meta.
+    """``predict(images uint8 (N,H,W)) -> probabilities (N, s, s)`` at the model's input size ``s``, and its card.
 
-    Images are area-resized to the checkpoint's ``meta["input_size"]`` (as ``datamodule.resize_stack`` does in
-    training, without importing Lightning) and run through ``usvmask.inference.Predictor`` (``backend``: "auto" =
-    its fastest CPU path; "eager", "onnx", ...).
+    The one prediction path (``usvmask.infer.predictor``): images are resized to the checkpoint's input size and
+    run on ``backend`` ("auto" = the fastest CPU path); ``candidates.stitch`` resizes the probabilities back.
     """
-    import cv2
+    from usvmask.infer.predictor import load_predictor
 
-    from usvmask.inference import Predictor
-    from usvmask.models import load_model
-
-    model, meta = load_model(model_path)
-    size = meta.get("input_size")
-    if not size:
-        divisor = int(getattr(model, "divisor", 1))
-        size = max(divisor, int(round(227 / divisor)) * divisor)
-        log.warning("%s: checkpoint meta has no input_size; using %d", model_path, size)
-    predictor = Predictor(model, backend=backend, device=device, batch_size=batch_size)
+    predictor, meta = load_predictor(model_path, backend=backend, device=device, batch_size=batch_size)
 
     def predict(images: np.ndarray) -> np.ndarray:
-        small = np.stack([cv2.resize(im, (int(size), int(size)), interpolation=cv2.INTER_AREA) for im in images])
-        return predictor.predict_proba(small)
+        return predictor.predict_model_size(predictor.to_input_size(images))
 
-    return predict, dict(meta, input_size=int(size), backend=predictor.backend)
+    return predict, dict(meta, input_size=predictor.input_size, backend=predictor.backend)
 
 
 def segment_audio(audio: np.ndarray, sample_rate: int, predict: Predict, settings: SegmentSettings,

@@ -2,7 +2,7 @@
 
 Rows come in a fixed order: all USVs (``usv_000000`` ...) then all noise (``noise_000000`` ...). Item ``i`` (its
 row number) is drawn from ``SeedSequence(seed, spawn_key=(1, i))``, so the corpus is byte-identical for a seed
-whatever ``workers`` is. The split is drawn from ``SeedSequence(seed, spawn_key=(0,))``: ``n_test_usv`` USVs and
+whatever ``workers`` is. The split follows ``usvmask.data.splits`` with counts: ``n_test_usv`` USVs and
 ``n_test_noise`` noise go to test, then ``val_fraction`` of the rest of each kind to val, the remainder to train.
 ``PAPER_PRESET`` holds the VocalMat/SqueakOut counts (10871 USVs, 2083 noise, 849 test USVs).
 """
@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
+from usvmask.data.splits import assign_splits
 from usvmask.errors import UsvmaskError
 from usvmask.spectrogram import SAMPLE_RATE_HZ
 from usvmask.synth.candidate import CandidateSettings, render_noise, render_usv
@@ -70,21 +71,6 @@ def _check(n_usv, n_noise, n_test_usv, n_test_noise, val_fraction, snr_db_min, s
         raise UsvmaskError(f"workers: {workers} must be >= 1")
 
 
-def assign_splits(n_usv: int, n_noise: int, n_test_usv: int, n_test_noise: int, val_fraction: float,
-                  seed: int) -> np.ndarray:
-    """Split names ("train"/"val"/"test") for USV rows then noise rows, drawn per kind."""
-    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0,)))
-    parts = []
-    for n, n_test in ((n_usv, n_test_usv), (n_noise, n_test_noise)):
-        split = np.full(n, "train", dtype=object)
-        order = rng.permutation(n)
-        n_val = int(round(val_fraction * (n - n_test)))
-        split[order[:n_test]] = "test"
-        split[order[n_test : n_test + n_val]] = "val"
-        parts.append(split)
-    return np.concatenate(parts)
-
-
 def make_corpus(
     *,
     n_usv: int,
@@ -135,7 +121,9 @@ def make_corpus(
     table = pd.DataFrame(rows)
     table.insert(0, "name", [f"usv_{i:06d}" for i in range(n_usv)] + [f"noise_{i:06d}" for i in range(n_noise)])
     table.insert(2, "kind", ["usv"] * n_usv + ["noise"] * n_noise)
-    table.insert(3, "split", assign_splits(n_usv, n_noise, n_test_usv, n_test_noise, val_fraction, seed))
+    splits = assign_splits(table["kind"], val_fraction=val_fraction, seed=seed,
+                           n_test={"usv": n_test_usv, "noise": n_test_noise})
+    table.insert(3, "split", splits)
     log.info("rendered %d USV and %d noise candidates", n_usv, n_noise)
     return Corpus(images=images, truth=truth, table=table[list(COLUMNS)])
 

@@ -1,0 +1,155 @@
+"""`usvmask predict-images`: masks for every spectrogram image in a folder, with a trained model.
+
+    usvmask predict-images DIR --model models/final/squeakout.pt --out DIR [--threshold 0.51]
+
+Each image (any mode and size) is read as 8-bit grayscale, resized to the model's input size, predicted, and its
+probability map resized back to the original size. Per image `<stem>_mask.png` (0/255) and `<stem>_overlay.png`
+(image | mask overlay) are written atomically. Unreadable images are named and skipped; the run goes on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from usvmask.errors import UsvmaskError
+from usvmask.data.imagedir import IMAGE_SUFFIXES, read_gray
+from usvmask.data.store import write_png
+from usvmask.infer.resize import resize_stack
+
+log = logging.getLogger(__name__)
+DEFAULT_THRESHOLD = 0.51  # the published SqueakOut command's default
+OVERLAY_COLOUR = np.array([255, 40, 40], dtype=np.float32)  # RGB of the call tint
+
+
+@dataclass
+class PredictReport:
+    """Names written and (name, reason) for each image that could not be read."""
+
+    written: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+
+def list_images(folder: str | Path) -> list[Path]:
+    """Image files directly in `folder` (by suffix, hidden files skipped), sorted by name."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise UsvmaskError(f"{folder}: no such folder; give a folder of spectrogram images")
+    files = sorted(p for p in folder.iterdir()
+                   if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in IMAGE_SUFFIXES)
+    if not files:
+        raise UsvmaskError(f"{folder}: holds no images ({', '.join(sorted(IMAGE_SUFFIXES))}); add some")
+    return files
+
+
+def overlay_montage(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """RGB uint8 montage: the grayscale image | the image with the mask tinted red (55 % opacity)."""
+    rgb = np.repeat(image[..., None], 3, axis=2).astype(np.float32)
+    tinted = rgb.copy()
+    tinted[mask] = 0.45 * tinted[mask] + 0.55 * OVERLAY_COLOUR
+    return np.concatenate([rgb, tinted], axis=1).round().astype(np.uint8)
+
+
+def predict_folder(
+    image_dir: str | Path,
+    model_file: str | Path,
+    out_dir: str | Path,
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    batch_size: int = 8,
+    device: str = "auto",
+    backend: str = "auto",
+    progress: bool = True,
+) -> PredictReport:
+    """Write `<stem>_mask.png` and `<stem>_overlay.png` into `out_dir` for every image in `image_dir`."""
+    from usvmask.infer.predictor import Predictor, checkpoint_input_size
+    from usvmask.models import load_model
+
+    if not 0.0 < threshold < 1.0:
+        raise UsvmaskError(f"threshold: {threshold} is outside (0, 1); use e.g. {DEFAULT_THRESHOLD}")
+    files = list_images(image_dir)
+    model, meta = load_model(model_file)
+    size = checkpoint_input_size(meta, model_file)
+    calibration = calibration_images(files, size) if backend == "auto" else None
+    predictor = Predictor(model, input_size=size, backend=backend, device=device, batch_size=batch_size,
+                          calibration=calibration)
+    report, out_dir = PredictReport(), Path(out_dir)
+    with tqdm(total=len(files), desc="predict-images", unit="img", disable=not progress) as bar:
+        for start in range(0, len(files), batch_size):
+            batch = _read_batch(files[start : start + batch_size], report)
+            if batch:
+                _predict_batch(batch, predictor, threshold, out_dir, report)
+            bar.update(len(files[start : start + batch_size]))
+    return report
+
+
+def calibration_images(files: Sequence[Path], size: int, count: int = 16) -> np.ndarray | None:
+    """Up to `count` readable images at the model's input size, to calibrate the int8 CPU path (None if none)."""
+    images = []
+    for path in files[: 4 * count]:
+        try:
+            images.append(resize_stack(read_gray(path)[None], size)[0])
+        except UsvmaskError:
+            continue
+        if len(images) == count:
+            break
+    return np.stack(images) if images else None
+
+
+def _read_batch(files: Sequence[Path], report: PredictReport) -> list[tuple[Path, np.ndarray]]:
+    """(file, grayscale image) of the readable files; the others are logged and recorded as failed."""
+    batch = []
+    for path in files:
+        try:
+            batch.append((path, read_gray(path)))
+        except UsvmaskError as err:
+            log.warning("%s", err)
+            report.failed.append((path.name, str(err)))
+    return batch
+
+
+def _predict_batch(batch: list[tuple[Path, np.ndarray]], predictor, threshold: float, out_dir: Path,
+                   report: PredictReport) -> None:
+    probs = predictor.predict_proba([image for _, image in batch])
+    for (path, image), prob in zip(batch, probs):
+        mask = prob > threshold
+        write_png(out_dir / f"{path.stem}_mask.png", mask)
+        write_png(out_dir / f"{path.stem}_overlay.png", overlay_montage(image, mask))
+        report.written.append(path.name)
+
+
+def run_predict_images(args: argparse.Namespace) -> None:
+    """CLI handler: predict, print a summary line; exit status 1 (SystemExit) if any image could not be read."""
+    report = predict_folder(args.dir, args.model, args.out, threshold=args.threshold, batch_size=args.batch_size,
+                            device=args.device, backend=args.backend)
+    failed = f": {', '.join(n for n, _ in report.failed)}" if report.failed else ""
+    sys.stdout.write(f"predict-images: wrote masks for {len(report.written)} image(s) to {args.out}; "
+                     f"{len(report.failed)} unreadable{failed}\n")
+    if report.failed:
+        raise SystemExit(1)
+
+
+def add_command(subparsers: argparse._SubParsersAction) -> dict[str, Callable[[argparse.Namespace], None]]:
+    """Declare `predict-images` on the `usvmask` subparsers; returns {name: handler}."""
+    from usvmask.infer.backends import BACKENDS
+
+    p = subparsers.add_parser("predict-images", help="masks + overlays for every spectrogram image in a folder",
+                              description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("dir", help="folder of spectrogram images (png, jpg, tif, bmp, gif; any mode and size)")
+    p.add_argument("--model", required=True, help="checkpoint written by the train_final stage")
+    p.add_argument("--out", required=True, help="folder for <stem>_mask.png and <stem>_overlay.png")
+    p.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD,
+                   help=f"call probability above which a pixel is call (default {DEFAULT_THRESHOLD})")
+    p.add_argument("--batch-size", type=int, default=8, help="images per forward pass (default 8)")
+    p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"),
+                   help="auto (CUDA, then MPS, then CPU), cpu, cuda or mps")
+    p.add_argument("--backend", default="auto", choices=("auto", *BACKENDS),
+                   help="inference path; auto = the fastest measured on the CPU, eager elsewhere")
+    return {"predict-images": run_predict_images}

@@ -1,0 +1,46 @@
+"""Stages `finetune_usv`, `finetune_noise` and `enhance`: load the prepared folder once, run the array-level
+construction (`usvmask.train.construct`), write checkpoints and masks atomically, return facts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from usvmask.data import store
+from usvmask.data.dataset import load_dataset, load_masks
+from usvmask.evaluate.metrics import mask_stats
+from usvmask.infer.predictor import checkpoint_input_size
+from usvmask.models import load_model, save_model
+from usvmask.train.construct import enhance_masks, finetune_model
+
+
+def finetune(
+    data_dir: str | Path, masks_file: str | Path, init_model: str | Path, model_out: str | Path, *,
+    kinds: tuple[str, ...], max_epochs: int, batch_size: int = 8, lr: float = 1e-4, mix_usv_fraction: float = 0.0,
+    loss: dict[str, float] | None = None, early_stop_patience: int = 15, seed: int = 0,
+    live_dir: str | Path | None = None,
+) -> dict[str, Any]:
+    """Continue training `init_model` on the current masks of the `kinds` spectrograms (see `finetune_model`)."""
+    data = load_dataset(data_dir)
+    masks = load_masks(masks_file, data.names)
+    model, meta = load_model(init_model)
+    result, facts = finetune_model(
+        model, data, masks, kinds=kinds, input_size=checkpoint_input_size(meta, init_model), max_epochs=max_epochs,
+        batch_size=batch_size, lr=lr, mix_usv_fraction=mix_usv_fraction, loss=loss,
+        early_stop_patience=early_stop_patience, seed=seed, live_dir=live_dir,
+    )
+    save_model(result.model, model_out, meta={**meta, "stage": f"finetune_{'_'.join(kinds)}"})
+    return facts
+
+
+def enhance(
+    data_dir: str | Path, model_file: str | Path, masks_out: str | Path, *, threshold: float = 0.5,
+    batch_size: int = 16, backend: str = "eager",
+) -> dict[str, Any]:
+    """Re-predict every mask with the fine-tuned U-Net."""
+    data = load_dataset(data_dir)
+    model, meta = load_model(model_file)
+    masks = enhance_masks(model, data.images, input_size=checkpoint_input_size(meta, model_file),
+                          threshold=threshold, batch_size=batch_size, backend=backend)
+    store.write_stack(masks_out, data.names, masks)
+    return mask_stats(masks, data.table["kind"])

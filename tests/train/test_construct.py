@@ -1,0 +1,70 @@
+"""Construction on arrays: USV mixing, the truth-free retention check, enhancement, a fine-tuning smoke run."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from usvmask.data.dataset import Dataset
+from usvmask.errors import UsvmaskError
+from usvmask.infer.predictor import Predictor
+from usvmask.models import build_model
+from usvmask.train.construct import enhance_masks, finetune_model, mix_in_usv, usv_retention
+
+
+def arrays(n_train: int, n_val: int, value: int) -> dict:
+    return {"train_images": np.full((n_train, 4, 4), value, np.uint8), "train_targets": np.zeros((n_train, 4, 4), bool),
+            "val_images": np.full((n_val, 4, 4), value, np.uint8), "val_targets": np.zeros((n_val, 4, 4), bool)}
+
+
+def test_mix_in_usv_adds_round_fraction_per_split():
+    noise, usv = arrays(4, 2, 0), arrays(10, 3, 200)
+    mixed = mix_in_usv(noise, usv, 0.5, seed=0)
+    assert len(mixed["train_images"]) == 4 + 2 and len(mixed["val_images"]) == 2 + 1  # round(0.5·4), round(0.5·2)
+    assert (mixed["train_images"][:4] == 0).all() and (mixed["train_images"][4:] == 200).all()
+    assert len(mix_in_usv(noise, usv, 10.0, seed=0)["val_images"]) == 2 + 3  # never more USVs than there are
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    rng = np.random.default_rng(0)
+    kinds = ["usv"] * 6 + ["noise"] * 4
+    splits = ["train", "train", "train", "val", "val", "test", "train", "train", "val", "test"]
+    table = pd.DataFrame({"name": [f"i{k}" for k in range(10)], "label": kinds, "kind": kinds, "split": splits})
+    images = rng.integers(0, 60, (10, 32, 32), dtype=np.uint8)
+    masks = np.zeros((10, 32, 32), bool)
+    for i in range(6):
+        masks[i, 10:20, 4 + i : 14 + i] = True
+        images[i][masks[i]] = 230
+    return Dataset(table, images), masks
+
+
+def test_usv_retention_is_dice_and_area_ratio_on_val_usvs(tiny, monkeypatch):
+    data, masks = tiny
+    predicted = masks[[3, 4]].copy()
+    predicted[1] = False  # the model keeps val USV 3 exactly and loses val USV 4
+    monkeypatch.setattr("usvmask.train.construct.enhance_masks", lambda *a, **k: predicted)
+    facts = usv_retention(None, data, masks, 32)
+    assert facts["usv_val_dice_vs_current"] == pytest.approx((100.0 + 100.0 / 101) / 2, abs=1e-3)
+    assert facts["usv_val_area_ratio"] == 0.5
+
+
+def test_enhance_masks_is_the_one_prediction_path(tiny):
+    data, _ = tiny
+    torch.manual_seed(0)
+    model = build_model("unet", base_channels=4, depth=2).eval()
+    masks = enhance_masks(model, data.images, input_size=16, threshold=0.4, batch_size=3)
+    expected = Predictor(model, input_size=16, backend="eager", device="cpu").predict_proba(data.images) > 0.4
+    assert masks.shape == data.images.shape and np.array_equal(masks, expected)
+
+
+def test_finetune_smoke_learns_from_the_current_masks(tiny):
+    data, masks = tiny
+    torch.manual_seed(0)
+    model = build_model("unet", base_channels=4, depth=2)
+    result, facts = finetune_model(model, data, masks, kinds=("usv",), input_size=32, max_epochs=2, lr=1e-2,
+                                   batch_size=3)
+    assert result.epochs_run == 2 and facts["epochs"] == 2
+    assert {"val_dice_vs_current", "usv_val_dice_vs_current", "usv_val_area_ratio", "best_epoch"} <= set(facts)
+    with pytest.raises(UsvmaskError, match="mix_usv_fraction"):
+        finetune_model(model, data, masks, kinds=("noise",), input_size=32, max_epochs=1, mix_usv_fraction=11)
