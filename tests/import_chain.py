@@ -1,7 +1,8 @@
 """The usvmask modules a stage script runs: a static walk of every import, including those inside functions.
 
 `python tests/import_chain.py` prints, per dvc.yaml stage, the source files its script imports, directly or not
-(package `__init__` files included), which is what its `deps:` must list.
+(package `__init__` files included), which is what its `deps:` must list; `--write` puts exactly those lists into
+dvc.yaml (in place of each stage's current `src/` and `stages/` deps, other lines untouched).
 """
 
 from __future__ import annotations
@@ -52,13 +53,43 @@ def import_chain(script: Path) -> set[Path]:
     return {p.relative_to(ROOT) for p in seen}
 
 
-if __name__ == "__main__":
+def _stage_scripts(text: str) -> dict[str, Path]:
     import yaml
 
-    stages = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
-    for stage, body in stages.items():
-        cmd = body.get("do", body)["cmd"]
-        script = next(w for w in cmd.split() if w.startswith("stages/"))
-        sys.stdout.write(f"{stage}: {script}\n")
-        for path in sorted(import_chain(ROOT / script)):
-            sys.stdout.write(f"        - {path}\n")
+    stages = yaml.safe_load(text)["stages"]
+    return {name: ROOT / next(w for w in body.get("do", body)["cmd"].split() if w.startswith("stages/"))
+            for name, body in stages.items()}
+
+
+def rewrite_code_deps(text: str) -> str:
+    """dvc.yaml text with each stage's code deps replaced by its script plus its import chain, sorted."""
+    scripts = _stage_scripts(text)
+    out: list[str] = []
+    stage = None
+    written = False
+    for line in text.splitlines(keepends=True):
+        bare = line.strip()
+        if line.startswith("  ") and not line.startswith("   ") and bare.endswith(":"):
+            stage, written = bare[:-1], False
+        is_code = bare.startswith(("- src/", "- stages/"))
+        if stage in scripts and is_code:
+            if not written:
+                indent = line[: len(line) - len(line.lstrip())]
+                script = scripts[stage]
+                paths = [str(script.relative_to(ROOT)), *sorted(str(p) for p in import_chain(script))]
+                out.extend(f"{indent}- {p}\n" for p in paths)
+                written = True
+            continue
+        out.append(line)
+    return "".join(out)
+
+
+if __name__ == "__main__":
+    dvc_yaml = ROOT / "dvc.yaml"
+    if sys.argv[1:] == ["--write"]:
+        dvc_yaml.write_text(rewrite_code_deps(dvc_yaml.read_text()))
+    else:
+        for stage, script in _stage_scripts(dvc_yaml.read_text()).items():
+            sys.stdout.write(f"{stage}: {script.relative_to(ROOT)}\n")
+            for path in sorted(import_chain(script)):
+                sys.stdout.write(f"        - {path}\n")

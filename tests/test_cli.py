@@ -11,7 +11,8 @@ import pytest
 from usvmask.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
-SUBCOMMANDS = ["prepare", "vocalmat-masks", "score", "import-corrections", "export", "predict-images", "segment"]
+SUBCOMMANDS = ["prepare", "vocalmat-masks", "score", "import-corrections", "export", "predict-images", "segment",
+               "info", "review"]
 
 
 def test_console_script_target_exists():

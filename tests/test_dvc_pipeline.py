@@ -118,3 +118,30 @@ def test_exp_run_reruns_only_the_erosion_loop_and_after(repo: Path):
     assert "reports/erosion/it1.json" in changed and "active" in changed["reports/erosion/it1.json"]
     mean_area = changed["reports/erosion_it1.json"]["masks.mean_area"]
     assert mean_area["old"] != mean_area["new"]
+
+
+def test_review_corrections_flow_into_repro(repo: Path):
+    from usvmask.data.dataset import load_masks
+    from usvmask.review.load import open_session
+    from usvmask.review.session import encode_runs
+
+    run(["dvc", "repro"], repo)  # whatever an earlier test left (an experiment's outputs) is built first
+    run(["git", "add", "-A"], repo)
+    run(["git", "commit", "-qm", "before the review", "--allow-empty"], repo)
+    before = (repo / "data" / "corrected" / "masks.zip").read_bytes()
+    session, _ = open_session(repo / "data" / "prepared", repo / "data" / "construct" / "it3" / "masks.zip",
+                              repo / "data" / "corrections" / "manual")
+    name, mask = session.names[0], session.current(0).copy()
+    mask[:12, :12] = ~mask[:12, :12]  # a correction that differs from every mask set so far
+    session.save(name, decision="edit", version=0, save_id="ci", mask=encode_runs(mask))
+    out = run(["dvc", "repro"], repo)
+    ran = {line.split("'")[1] for line in out.splitlines() if line.startswith("Running stage")}
+    upstream = {"prepare", "vocalmat_masks", "pretrain", "finetune_usv", "finetune_noise", "enhance",
+                "simulate_corrections", *(f"erosion@it{i}" for i in (1, 2, 3)),
+                *(f"score@{key}" for key in ("vocalmat_masks", "enhance", "erosion_it1", "erosion_it2",
+                                             "erosion_it3"))}
+    assert "import_corrections" in ran and not ran & upstream, ran
+    assert (repo / "data" / "corrected" / "masks.zip").read_bytes() != before
+    assert (load_masks(repo / "data" / "corrected" / "masks.zip", [name])[0] == mask).all()
+    changed = json.loads(run(["dvc", "metrics", "diff", "--json"], repo))
+    assert "reports/facts/import_corrections.json" in changed and "reports/import_corrections.json" in changed

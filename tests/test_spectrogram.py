@@ -3,7 +3,8 @@ import pytest
 
 from usvmask.errors import UsvmaskError
 from usvmask.spectrogram import (
-    SAMPLE_RATE_HZ, CandidateGrid, candidate_grid, crop_candidate, crop_mask, stft_magnitude, vocalmat_gray,
+    SAMPLE_RATE_HZ, CandidateGrid, candidate_image, crop_frames, imresize, imresize_matrix, mat2gray, power_db,
+    render_candidate, stft_magnitude,
 )
 
 FS = SAMPLE_RATE_HZ
@@ -18,7 +19,7 @@ def test_stft_grid_matches_matlab_layout():
     x = tone(62_500.0)
     mag, freqs, times = stft_magnitude(x, FS)
     assert mag.dtype == np.float32
-    assert freqs[0] == pytest.approx(185 * FS / 1024)  # first bin >= 45 kHz
+    assert freqs[0] == pytest.approx(185 * FS / 1024)  # first bin above 45 kHz (F > 45000)
     assert mag.shape == (513 - 185, 1 + (len(x) - 256) // 128)
     assert times[0] == pytest.approx(128 / FS)
     assert times[1] - times[0] == pytest.approx(128 / FS)
@@ -36,26 +37,6 @@ def test_stft_rejects_2d_audio():
         stft_magnitude(np.zeros((2, 1000)), FS)
 
 
-def test_vocalmat_gray_complements_and_saturates_tails():
-    mag = np.arange(10_000, dtype=np.float32).reshape(100, 100)
-    gray = vocalmat_gray(mag)
-    assert gray.dtype == np.float32 and gray.min() == 0.0 and gray.max() == 1.0
-    assert gray[0, 0] == 1.0 and gray[-1, -1] == 0.0  # loud is dark
-    assert np.mean(gray == 0.0) == pytest.approx(0.01, abs=0.002)
-    assert np.mean(gray == 1.0) == pytest.approx(0.01, abs=0.002)
-
-
-def test_vocalmat_gray_explicit_limits():
-    mag = np.array([[0.0, 25.0, 50.0, 100.0]])
-    gray = vocalmat_gray(mag, limits=(0.5, 1.0))  # complement = [1, .75, .5, 0]
-    np.testing.assert_allclose(gray, [[1.0, 0.5, 0.0, 0.0]])
-
-
-def test_vocalmat_gray_constant_input_does_not_divide_by_zero():
-    gray = vocalmat_gray(np.ones((4, 4)))
-    assert np.isfinite(gray).all()
-
-
 def test_grid_round_trips_and_row0_is_highest():
     grid = CandidateGrid(t0_s=1.0, t1_s=1.227, f_lo_hz=45_000.0, f_hi_hz=125_000.0, size=227)
     assert grid.col_to_time(0) == pytest.approx(1.0005)
@@ -66,36 +47,65 @@ def test_grid_round_trips_and_row0_is_highest():
     assert grid.freq_to_row(125_000.0) == pytest.approx(-0.5)
 
 
-def test_crop_candidate_places_tone_on_its_row():
-    mag, freqs, times = stft_magnitude(tone(80_000.0, seconds=0.3), FS)
-    image, grid = crop_candidate(vocalmat_gray(mag), freqs, times, 0.15)
+def test_power_db_is_vocalmats_psd_in_db():
+    freqs = np.array([45_166.015625, 125_000.0])  # an ordinary row and the Nyquist row
+    mag = np.array([[2.0, 0.0], [2.0, 1.0]], np.float32)
+    out = power_db(mag, freqs, FS)
+    window_energy = float(np.sum(np.hamming(256) ** 2))
+    expected = 10 * np.log10(2 * 4.0 / (FS * window_energy))  # one-sided: doubled |S|^2 / (fs * sum w^2)
+    assert out[0, 0] == pytest.approx(expected, abs=1e-4)
+    assert out[1, 0] == pytest.approx(expected - 10 * np.log10(2), abs=1e-4)  # Nyquist is not doubled
+    assert out[0, 1] == 0.0  # P(P==0) = 1 → 0 dB
+    assert out[1, 1] == pytest.approx(10 * np.log10(1 / (FS * window_energy)), abs=1e-4)
+
+
+def test_mat2gray_and_crop_frames_hand_values():
+    np.testing.assert_allclose(mat2gray(np.array([[-60.0, -40.0], [-50.0, -20.0]])), [[0.0, 0.5], [0.25, 1.0]])
+    assert not mat2gray(np.full((2, 2), -3.0)).any()
+    times = (128 + 128 * np.arange(1000)) / FS  # frame centres, 0.512 ms apart
+    first, last = crop_frames(times, centre_s=times[500], width_s=0.22)
+    assert (first, last) == (500 - 215, 500 + 215)  # 0.11 s / 0.512 ms = 214.8 → nearest frames ±215
+    assert crop_frames(times, centre_s=0.0, width_s=0.22)[0] == 0  # clamped at the start, as MATLAB's min(abs())
+
+
+def test_imresize_matches_matlab_weights():
+    # scale 0.5, 16 → 8 samples: kernel width 8, weights 0.5·cubic(0.5·d), d = u - tap, u = 2i - 0.5 (1-based)
+    m = imresize_matrix(16, 8)
+    np.testing.assert_allclose(m.sum(axis=1), 1.0)
+
+    def cubic(x):
+        a = np.abs(x)
+        return np.where(a <= 1, 1.5 * a**3 - 2.5 * a**2 + 1, np.where(a <= 2, -0.5 * a**3 + 2.5 * a**2 - 4 * a + 2, 0))
+
+    taps = np.arange(4, 12)  # output 4 sits at u = 7.5; its taps 4..11 stay clear of the mirrored border
+    w = 0.5 * cubic(0.5 * (7.5 - taps))
+    assert w.sum() == pytest.approx(1.0)
+    np.testing.assert_allclose(m[3, taps - 1], w, atol=1e-12)
+    assert np.count_nonzero(m[3]) == 8
+    np.testing.assert_allclose(imresize_matrix(5, 5), np.eye(5), atol=1e-12)  # same size: identity
+    ramp = np.arange(16.0)[:, None] * np.ones((1, 3))
+    np.testing.assert_allclose(imresize(ramp, (8, 3))[2:6, 0], [4.5, 6.5, 8.5, 10.5])  # interior of a ramp: exact
+
+
+def test_candidate_image_is_flipped_min_max_bright_calls():
+    power = np.full((40, 60), -100.0)
+    power[30, :] = -40.0  # a loud tone on a high row (rows ascend in frequency)
+    power[0, 0] = -120.0  # the darkest pixel sets 0
+    image = candidate_image(power, size=40)
+    assert image.dtype == np.uint8 and image.shape == (40, 40)
+    row = int(np.median(image.argmax(axis=0)))
+    assert row == 40 - 1 - 30  # flipped: high frequency near the top
+    assert image[row].min() >= 200 and image[5].max() < 100  # the call is bright, background 20/80 of the range
+    assert np.median(image) == round(255 * 20 / 80)  # (-100 - -120) / (-40 - -120) = 0.25 → 64
+
+
+def test_render_candidate_places_a_tone_on_its_row_bright():
+    x = tone(80_000.0, seconds=0.3, amp=0.1) + np.random.default_rng(0).normal(0, 1e-3, int(0.3 * FS))
+    mag, freqs, times = stft_magnitude(x.astype(np.float32), FS)
+    image, grid, first, last = render_candidate(power_db(mag, freqs, FS), freqs, times, 0.15)
     assert image.shape == (227, 227) and image.dtype == np.uint8
-    dark_row = int(np.median(image.argmin(axis=0)))
-    assert grid.row_to_freq(dark_row) == pytest.approx(80_000.0, abs=600)
-    assert grid.t1_s - grid.t0_s == pytest.approx(0.22, abs=128 / FS)
+    bright_row = int(np.median(image.argmax(axis=0)))
+    assert grid.row_to_freq(bright_row) == pytest.approx(80_000.0, abs=600)
+    assert grid.t1_s - grid.t0_s == pytest.approx((last - first + 1) * 128 / FS)
     assert (grid.t0_s + grid.t1_s) / 2 == pytest.approx(0.15, abs=128 / FS)
-
-
-def test_crop_candidate_pads_edges_with_median():
-    gray = np.zeros((50, 200), dtype=np.float32)
-    gray[:, :150] = 1.0  # median is 1 -> white padding
-    freqs = 45_000.0 + 244.140625 * np.arange(50)
-    times = (128 + 128 * np.arange(200)) / FS
-    image, _ = crop_candidate(gray, freqs, times, times[0], width_s=0.05, size=40)
-    assert np.all(image[:, :15] == 255)
-
-
-def test_crop_mask_maps_a_box_to_grid():
-    freqs = 45_000.0 + 244.140625 * np.arange(328)
-    times = (128 + 128 * np.arange(600)) / FS
-    mask = np.zeros((328, 600), dtype=bool)
-    fsel = (freqs > 70_000) & (freqs < 80_000)
-    tsel = (times > 0.14) & (times < 0.16)
-    mask[np.ix_(fsel, tsel)] = True
-    out = crop_mask(mask, freqs, times, 0.15)
-    rows, cols = np.nonzero(out)
-    grid, _, _ = candidate_grid(freqs, times, 0.15)
-    assert grid.row_to_freq(rows.max()) == pytest.approx(70_000, abs=800)
-    assert grid.row_to_freq(rows.min()) == pytest.approx(80_000, abs=800)
-    assert grid.col_to_time(cols.min()) == pytest.approx(0.14, abs=0.0015)
-    assert grid.col_to_time(cols.max()) == pytest.approx(0.16, abs=0.0015)
+    assert last - first + 1 in (430, 431)

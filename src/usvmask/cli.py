@@ -7,6 +7,8 @@
     usvmask export --data DIR --masks MASKS.zip --out DIR
     usvmask predict-images DIR --model MODEL.pt --out DIR           (spectrogram images → mask PNGs + overlays)
     usvmask segment WAV_OR_DIR... --model MODEL.pt --out DIR     (recordings → calls.csv, masks, figures)
+    usvmask review [--data DIR --masks MASKS.zip --out DIR]      (correct masks in the browser, on 127.0.0.1)
+    usvmask info MODEL.pt                                        (the model card: how its images are made, ...)
 
 Exit status: 0 everything done; 1 the run finished but some inputs failed (each is named on stderr, the others'
 outputs are written); 2 nothing was done (bad input, params or paths: one line on stderr says what and how to fix
@@ -24,6 +26,7 @@ from collections.abc import Callable, Sequence
 from usvmask import paths
 from usvmask.errors import EXIT_OK, EXIT_USAGE, one_line
 from usvmask.infer.predict_images import add_command as add_predict_images
+from usvmask.review.cli import add_command as add_review
 from usvmask.segment.cli import add_command as add_segment
 
 
@@ -60,6 +63,14 @@ def cmd_export(args: argparse.Namespace) -> None:
     sys.stdout.write(json.dumps(export(args.data, args.masks, args.out)) + "\n")
 
 
+def cmd_info(args: argparse.Namespace) -> None:
+    from usvmask.infer.card import format_card, read_card
+    from usvmask.models import load_model
+
+    _, meta = load_model(args.model)
+    sys.stdout.write(format_card(read_card(meta, args.model), args.model))
+
+
 def add_commands(sub: argparse._SubParsersAction) -> dict[str, Callable[[argparse.Namespace], None]]:
     """Declare every subcommand; returns name → handler."""
     p = sub.add_parser("prepare", help="build the prepared folder (synthetic corpus or image folder)")
@@ -79,8 +90,10 @@ def add_commands(sub: argparse._SubParsersAction) -> dict[str, Callable[[argpars
     p = sub.add_parser("export", help="write the dataset as train|val|test/images|masks PNGs + index.csv")
     for flag in ("--data", "--masks", "--out"):
         p.add_argument(flag, required=True)
+    p = sub.add_parser("info", help="print a checkpoint's model card (representation, input size, threshold, ...)")
+    p.add_argument("model", help="checkpoint (e.g. models/final/squeakout.pt)")
     return {"prepare": cmd_prepare, "vocalmat-masks": cmd_vocalmat_masks, "score": cmd_score,
-            "import-corrections": cmd_import_corrections, "export": cmd_export}
+            "import-corrections": cmd_import_corrections, "export": cmd_export, "info": cmd_info}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -91,6 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handlers = add_commands(sub)
     handlers.update(add_predict_images(sub))
     handlers.update(add_segment(sub))
+    handlers.update(add_review(sub))
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     if args.debug:

@@ -1,21 +1,46 @@
-"""VocalMat-style spectrograms and 227x227 candidate crops.
+"""VocalMat's image of a candidate: the one representation from synthesis to training to inference.
 
-The STFT matches MATLAB ``spectrogram(y, hamming(256), 128, 1024, fs)`` as VocalMat calls it (symmetric
-Hamming window, no scaling, frame times at window centres); rows below ``fmin_hz`` are dropped. The gray image
-follows VocalMat: magnitude / max, complemented, then contrast-stretched like MATLAB ``imadjust`` with its
-default ``stretchlim`` tails, so calls are DARK on a LIGHT background.
+The recipe follows VocalMat (Dietrich lab) line by line. ``vocalmat_identifier.m`` computes the spectrogram and
+keeps the rows above 45 kHz in dB::
 
-Candidate crops cover ``width_s`` seconds around an event and every kept frequency row, flipped so that row 0
-is the HIGHEST frequency, resized with ``cv2.INTER_AREA``. ``CandidateGrid`` maps crop pixels back to seconds and
-Hz: pixel centres are ``t0_s + (col + 0.5) * (t1_s - t0_s) / size`` and
-``f_hi_hz - (row + 0.5) * (f_hi_hz - f_lo_hz) / size``.
+    [S,F,T,P] = spectrogram(y2, hamming(256), 128, 1024, fs, 'yaxis');   % P: one-sided power spectral density
+    min_freq = find(F>45000); F = F(min_freq); P = P(min_freq,:);
+    P(P==0)=1;
+    A = 10*log10(P);
+
+and ``vocalmat_classifier.m`` saves each candidate (the images of VocalMat's dataset, and so of SqueakOut's) as::
+
+    dx = 0.22;
+    T_min_max = [-dx/2 dx/2] + [t_mid t_mid];        % t_mid: the middle time stamp of the call
+    [T_min T_min] = min(abs(T_orig - T_min_max(1)));
+    [T_max T_max] = min(abs(T_orig - T_min_max(2)));
+    img = imresize(flipud(mat2gray(A_total(:,T_min:T_max))), [227 227]);
+    imwrite(cat(3, img, img, img), ...)              % 8-bit: round(255 * img)
+
+So a candidate is dB power, min-max scaled over the crop (``mat2gray``), flipped so that the highest frequency is
+row 0, resized to 227 x 227 with MATLAB's default ``imresize`` (bicubic, a = -0.5, antialiased when shrinking,
+mirrored borders) and written as 8 bits: calls are BRIGHT on a light-grey background. Here:
+
+- ``stft_complex`` is ``spectrogram(y, hamming(256), 128, 1024, fs)`` (symmetric window, frame times at window
+  centres) restricted to rows above ``fmin_hz``; ``power_db`` is ``A`` (PSD = 2|S|^2 / (fs sum w^2), the DC and
+  Nyquist rows not doubled; a zero becomes 0 dB, as ``P(P==0)=1``);
+- ``crop_frames`` is the ``T_min:T_max`` rule, ``candidate_image`` the ``imresize(flipud(mat2gray(.)))`` line
+  with ``im2uint8``, ``imresize_matrix`` MATLAB's resampling weights;
+- ``CandidateGrid`` maps crop pixels back to seconds and Hz: pixel centres are
+  ``t0_s + (col + 0.5) * (t1_s - t0_s) / size`` and ``f_hi_hz - (row + 0.5) * (f_hi_hz - f_lo_hz) / size``,
+  where ``[t0_s, t1_s]`` spans the crop's frames (each ``hop`` long) and ``[f_lo_hz, f_hi_hz]`` its rows.
+
+``VOCALMAT_GREY`` holds the grey levels measured over 143 of VocalMat's own example crops (5th-95th percentile
+of the per-crop median, and the typical spread, darkest and brightest pixel), the reference the importer and
+``predict-images`` check a folder against.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
+from types import MappingProxyType
 
-import cv2
 import numpy as np
 import scipy.fft
 import scipy.signal
@@ -23,19 +48,32 @@ import scipy.signal
 from usvmask.errors import UsvmaskError
 
 SAMPLE_RATE_HZ = 250_000
+WINDOW, OVERLAP, NFFT, FMIN_HZ = 256, 128, 1024, 45_000.0
+CROP_S, IMAGE_SIZE = 0.22, 227
+VOCALMAT_GREY = MappingProxyType({"median_p5": 144.0, "median_p50": 179.0, "median_p95": 207.0, "iqr": 15.0,
+                                  "darkest": 90.0, "brightest": 250.0})
 _FRAMES_PER_BLOCK = 4096
 
 
+def representation(*, crop_s: float = CROP_S, image_size: int = IMAGE_SIZE, source: str = "synthetic") -> dict:
+    """The image representation of this module, as recorded in a prepared folder and in every model card."""
+    return {"name": "vocalmat_candidate", "scale": "dB power (10*log10 PSD)", "polarity": "calls bright",
+            "normalisation": "min-max over the crop (mat2gray)", "flip": "highest frequency in row 0",
+            "resize": "MATLAB imresize, bicubic, antialiased", "image_size": int(image_size), "crop_s": float(crop_s),
+            "stft": {"window": "hamming", "window_length": WINDOW, "overlap": OVERLAP, "nfft": NFFT,
+                     "sample_rate_hz": SAMPLE_RATE_HZ, "fmin_hz": FMIN_HZ},
+            "source": source}
+
+
+def _window(window: int) -> np.ndarray:
+    return scipy.signal.get_window("hamming", window, fftbins=False).astype(np.float32)
+
+
 def stft_complex(
-    audio: np.ndarray,
-    sample_rate: float,
-    *,
-    window: int = 256,
-    overlap: int = 128,
-    nfft: int = 1024,
-    fmin_hz: float = 45_000.0,
+    audio: np.ndarray, sample_rate: float, *, window: int = WINDOW, overlap: int = OVERLAP, nfft: int = NFFT,
+    fmin_hz: float = FMIN_HZ,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Complex STFT (F, T) complex64 of ``audio`` on the VocalMat grid; see ``stft_magnitude``."""
+    """Complex STFT (F, T) complex64 of ``audio`` on VocalMat's grid: rows above ``fmin_hz``, ascending."""
     x = np.asarray(audio, dtype=np.float32)
     if x.ndim != 1:
         raise UsvmaskError(f"audio: expected a 1-D signal, got shape {x.shape}; pass one channel")
@@ -46,8 +84,8 @@ def stft_complex(
     hop = window - overlap
     n_frames = 1 + (x.size - window) // hop
     freqs = np.arange(nfft // 2 + 1) * (sample_rate / nfft)
-    keep = freqs >= fmin_hz
-    win = scipy.signal.get_window("hamming", window, fftbins=False).astype(np.float32)
+    keep = freqs > fmin_hz
+    win = _window(window)
     frames = np.lib.stride_tricks.sliding_window_view(x, window)[::hop][:n_frames]
     out = np.empty((int(keep.sum()), n_frames), dtype=np.complex64)
     for start in range(0, n_frames, _FRAMES_PER_BLOCK):
@@ -58,42 +96,74 @@ def stft_complex(
     return out, freqs[keep], times
 
 
-def stft_magnitude(
-    audio: np.ndarray,
-    sample_rate: float,
-    *,
-    window: int = 256,
-    overlap: int = 128,
-    nfft: int = 1024,
-    fmin_hz: float = 45_000.0,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """VocalMat's spectrogram magnitude: ``(mag (F,T) float32, freqs_hz (F,), times_s (T,))``, F ascending."""
-    spec, freqs, times = stft_complex(
-        audio, sample_rate, window=window, overlap=overlap, nfft=nfft, fmin_hz=fmin_hz
-    )
+def stft_magnitude(audio: np.ndarray, sample_rate: float, **stft: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(|S| (F,T) float32, freqs_hz (F,), times_s (T,))`` on VocalMat's grid (see ``stft_complex``)."""
+    spec, freqs, times = stft_complex(audio, sample_rate, **stft)
     return np.abs(spec).astype(np.float32), freqs, times
 
 
-def vocalmat_gray(
-    mag: np.ndarray, *, saturation: float = 0.01, limits: tuple[float, float] | None = None
-) -> np.ndarray:
-    """Magnitude -> float32 [0, 1]: normalise by max, complement, stretch like MATLAB ``imadjust``.
+def power_db(magnitude: np.ndarray, freqs_hz: np.ndarray, sample_rate: float, *, window: int = WINDOW,
+             nfft: int = NFFT) -> np.ndarray:
+    """VocalMat's ``A = 10*log10(P)`` from STFT magnitudes: one-sided PSD, zeros set to 1 (0 dB); float32."""
+    w = _window(window).astype(np.float64)
+    scale = np.full(len(freqs_hz), 2.0 / (sample_rate * float(np.sum(w * w))))
+    edge = np.isclose(freqs_hz, 0.0) | np.isclose(freqs_hz, sample_rate / 2)  # DC and Nyquist are not doubled
+    scale[edge] /= 2.0
+    power = np.square(np.asarray(magnitude, dtype=np.float64)) * scale[:, None]
+    power[power == 0] = 1.0
+    return (10.0 * np.log10(power)).astype(np.float32)
 
-    The stretch maps ``limits`` (in complemented units, like ``imadjust(I, [low high])``) to [0, 1]; by default
-    they are the ``saturation`` and ``1 - saturation`` quantiles (``stretchlim``), so each tail saturates.
-    """
-    if not 0.0 <= saturation < 0.5:
-        raise UsvmaskError(f"saturation: {saturation} is outside [0, 0.5); use e.g. 0.01")
-    m = np.asarray(mag, dtype=np.float32)
-    peak = float(m.max()) if m.size else 0.0
-    comp = 1.0 - (m / peak if peak > 0 else m)
-    if limits is not None:
-        lo, hi = limits
-    else:
-        lo, hi = np.quantile(comp, [saturation, 1.0 - saturation]) if m.size else (0.0, 1.0)
-    if hi <= lo:
-        lo, hi = 0.0, 1.0
-    return np.clip((comp - lo) / (hi - lo), 0.0, 1.0).astype(np.float32)
+
+def crop_frames(times_s: np.ndarray, centre_s: float, width_s: float = CROP_S) -> tuple[int, int]:
+    """``(T_min, T_max)``: the frames nearest to ``centre_s ∓ width_s / 2`` (inclusive; clamped to the signal)."""
+    if width_s <= 0:
+        raise UsvmaskError(f"width_s: {width_s}; need a positive crop width such as {CROP_S}")
+    first = int(np.argmin(np.abs(times_s - (centre_s - width_s / 2))))
+    last = int(np.argmin(np.abs(times_s - (centre_s + width_s / 2))))
+    return first, max(last, first + 1)
+
+
+def _cubic(x: np.ndarray) -> np.ndarray:
+    a = np.abs(x)
+    return ((1.5 * a**3 - 2.5 * a**2 + 1.0) * (a <= 1.0)
+            + (-0.5 * a**3 + 2.5 * a**2 - 4.0 * a + 2.0) * ((a > 1.0) & (a <= 2.0)))
+
+
+@lru_cache(maxsize=256)
+def imresize_matrix(n_in: int, n_out: int) -> np.ndarray:
+    """(n_out, n_in) weights of MATLAB ``imresize`` along one axis: bicubic, antialiased when shrinking."""
+    scale = n_out / n_in
+    width = 4.0 / scale if scale < 1.0 else 4.0
+    u = np.arange(1, n_out + 1) / scale + 0.5 * (1.0 - 1.0 / scale)
+    left = np.floor(u - width / 2.0)
+    taps = left[:, None] + np.arange(int(np.ceil(width)) + 2)[None, :]  # 1-based source indices
+    weights = scale * _cubic(scale * (u[:, None] - taps)) if scale < 1.0 else _cubic(u[:, None] - taps)
+    weights /= weights.sum(axis=1, keepdims=True)
+    mirror = np.concatenate([np.arange(n_in), np.arange(n_in)[::-1]])  # MATLAB's symmetric border
+    index = mirror[np.mod(taps.astype(int) - 1, 2 * n_in)]
+    matrix = np.zeros((n_out, n_in))
+    np.add.at(matrix, (np.repeat(np.arange(n_out), taps.shape[1]), index.ravel()), weights.ravel())
+    return matrix
+
+
+def imresize(values: np.ndarray, size: int | tuple[int, int]) -> np.ndarray:
+    """MATLAB ``imresize(values, [h w])`` (bicubic, antialiased) of a 2-D float array; float64, unclipped."""
+    height, width = (size, size) if isinstance(size, (int, np.integer)) else size
+    values = np.asarray(values, dtype=np.float64)
+    return imresize_matrix(values.shape[0], int(height)) @ values @ imresize_matrix(values.shape[1], int(width)).T
+
+
+def mat2gray(values: np.ndarray) -> np.ndarray:
+    """MATLAB ``mat2gray``: min → 0, max → 1 (a constant array gives zeros)."""
+    values = np.asarray(values, dtype=np.float64)
+    lo, hi = float(values.min()), float(values.max())
+    return np.zeros_like(values) if hi <= lo else (values - lo) / (hi - lo)
+
+
+def candidate_image(power_db_window: np.ndarray, size: int = IMAGE_SIZE) -> np.ndarray:
+    """``im2uint8(imresize(flipud(mat2gray(A(:, T_min:T_max))), [size size]))`` of rows ascending in frequency."""
+    gray = imresize(mat2gray(power_db_window)[::-1], size)
+    return np.rint(np.clip(gray, 0.0, 1.0) * 255.0).astype(np.uint8)
 
 
 @dataclass(frozen=True)
@@ -123,69 +193,19 @@ class CandidateGrid:
         return (self.f_hi_hz - np.asarray(f_hz, dtype=float)) * self.size / (self.f_hi_hz - self.f_lo_hz) - 0.5
 
 
-def candidate_grid(
-    freqs_hz: np.ndarray, times_s: np.ndarray, center_s: float, *, width_s: float = 0.22, size: int = 227
-) -> tuple[CandidateGrid, int, int]:
-    """The grid of the crop around ``center_s`` plus its first frame index and frame count."""
-    if width_s <= 0 or size < 1:
-        raise UsvmaskError(f"width_s/size: need width_s > 0 and size >= 1, got {width_s}, {size}")
+def candidate_grid(freqs_hz: np.ndarray, times_s: np.ndarray, first: int, last: int,
+                   size: int = IMAGE_SIZE) -> CandidateGrid:
+    """The grid of the crop of frames ``first..last`` (inclusive) and every row of ``freqs_hz``."""
     if len(times_s) < 2 or len(freqs_hz) < 2:
         raise UsvmaskError("spectrogram: need at least 2 frames and 2 frequency rows; pass longer audio")
-    dt = float(times_s[1] - times_s[0])
-    df = float(freqs_hz[1] - freqs_hz[0])
-    n_cols = max(1, int(round(width_s / dt)))
-    first = int(round((center_s - times_s[0]) / dt)) - n_cols // 2
-    t0 = float(times_s[0]) + (first - 0.5) * dt
-    grid = CandidateGrid(t0, t0 + n_cols * dt, float(freqs_hz[0]) - df / 2, float(freqs_hz[-1]) + df / 2, size)
-    return grid, first, n_cols
+    dt, df = float(times_s[1] - times_s[0]), float(freqs_hz[1] - freqs_hz[0])
+    return CandidateGrid(float(times_s[first]) - dt / 2, float(times_s[last]) + dt / 2,
+                         float(freqs_hz[0]) - df / 2, float(freqs_hz[-1]) + df / 2, size)
 
 
-def crop_values(
-    values: np.ndarray,
-    freqs_hz: np.ndarray,
-    times_s: np.ndarray,
-    center_s: float,
-    *,
-    width_s: float = 0.22,
-    size: int = 227,
-    pad_value: float = 0.0,
-) -> tuple[np.ndarray, CandidateGrid]:
-    """Crop a float (F, T) array around ``center_s``, flip high-frequency-up, area-resize to (size, size)."""
-    grid, first, n_cols = candidate_grid(freqs_hz, times_s, center_s, width_s=width_s, size=size)
-    vals = np.asarray(values, dtype=np.float32)
-    window = np.full((vals.shape[0], n_cols), pad_value, dtype=np.float32)
-    lo, hi = max(first, 0), min(first + n_cols, vals.shape[1])
-    if hi > lo:
-        window[:, lo - first : hi - first] = vals[:, lo:hi]
-    resized = cv2.resize(window[::-1], (size, size), interpolation=cv2.INTER_AREA)
-    return resized.astype(np.float32), grid
-
-
-def crop_candidate(
-    gray: np.ndarray,
-    freqs_hz: np.ndarray,
-    times_s: np.ndarray,
-    center_s: float,
-    *,
-    width_s: float = 0.22,
-    size: int = 227,
-) -> tuple[np.ndarray, CandidateGrid]:
-    """A VocalMat candidate image (size, size) uint8 around ``center_s``; edges padded with the median gray."""
-    pad = float(np.median(gray))
-    crop, grid = crop_values(gray, freqs_hz, times_s, center_s, width_s=width_s, size=size, pad_value=pad)
-    return np.clip(np.rint(crop * 255.0), 0, 255).astype(np.uint8), grid
-
-
-def crop_mask(
-    mask: np.ndarray,
-    freqs_hz: np.ndarray,
-    times_s: np.ndarray,
-    center_s: float,
-    *,
-    width_s: float = 0.22,
-    size: int = 227,
-    min_fraction: float = 0.5,
-) -> np.ndarray:
-    """Resize a (F, T) bool mask onto the candidate grid: a pixel is True where >= ``min_fraction`` of it is."""
-    frac, _ = crop_values(mask.astype(np.float32), freqs_hz, times_s, center_s, width_s=width_s, size=size)
-    return frac >= min_fraction - 1e-6
+def render_candidate(power: np.ndarray, freqs_hz: np.ndarray, times_s: np.ndarray, centre_s: float, *,
+                     width_s: float = CROP_S, size: int = IMAGE_SIZE) -> tuple[np.ndarray, CandidateGrid, int, int]:
+    """VocalMat's candidate image around ``centre_s`` from a dB power array (F, T); also its grid and frames."""
+    first, last = crop_frames(times_s, centre_s, width_s)
+    image = candidate_image(power[:, first : last + 1], size)
+    return image, candidate_grid(freqs_hz, times_s, first, last, size), first, last

@@ -6,13 +6,21 @@ from usvmask.errors import UsvmaskError
 from usvmask.data.imagedir import import_image_dir
 
 
-def make_tree(root, classes=("chevron", "noise"), n=3, size=(40, 30), mode="L"):
+def vocalmat_like(rng, size, mode="L", invert=False):
+    """A VocalMat-like candidate: light-grey grain (median ~180) with one bright call row."""
+    pixels = np.clip(rng.normal(180, 12, size=size[::-1]), 0, 255)
+    pixels[size[1] // 2, :] = 250
+    pixels = pixels.astype(np.uint8)
+    pixels = 255 - pixels if invert else pixels
+    return np.repeat(pixels[..., None], 3, axis=2) if mode == "RGB" else pixels
+
+
+def make_tree(root, classes=("chevron", "noise"), n=3, size=(40, 30), mode="L", invert=False):
     rng = np.random.default_rng(0)
     for label in classes:
         (root / label).mkdir(parents=True)
         for i in range(n):
-            pixels = rng.integers(0, 256, size=size[::-1] + ((3,) if mode == "RGB" else ()), dtype=np.uint8)
-            Image.fromarray(pixels, mode).save(root / label / f"{i:03d}.png")
+            Image.fromarray(vocalmat_like(rng, size, mode, invert), mode).save(root / label / f"{i:03d}.png")
     return root
 
 
@@ -26,11 +34,25 @@ def test_imports_any_mode_and_size_with_splits(tmp_path):
     assert data.table["name"].iloc[0] == "chevron-000"
 
 
-def test_bright_calls_are_complemented(tmp_path):
-    root = make_tree(tmp_path / "img", n=1, size=(40, 40))
-    dark = import_image_dir(image_dir=str(root), image_size=40)
-    bright = import_image_dir(image_dir=str(root), image_size=40, calls_dark=False)
-    assert np.array_equal(bright.images, 255 - dark.images)
+def test_dark_call_images_are_caught_and_inverted_on_request(tmp_path):
+    root = make_tree(tmp_path / "img", n=2, size=(40, 40), invert=True)
+    with pytest.raises(UsvmaskError, match=r"img: the images look inverted .*; set prepare.image_dir.invert: true"):
+        import_image_dir(image_dir=str(root), image_size=40)
+    fixed = import_image_dir(image_dir=str(root), image_size=40, invert=True)
+    as_given = import_image_dir(image_dir=str(root), image_size=40, invert=False, check_grey=False)
+    assert np.array_equal(fixed.images, 255 - as_given.images)
+    assert fixed.images[0, 20].mean() > 240  # the call is bright again
+    assert fixed.representation["polarity"] == "calls bright" and fixed.representation["source"] == "image_dir"
+
+
+def test_images_unlike_vocalmat_are_refused_unless_told(tmp_path):
+    root = tmp_path / "img"
+    for label in ("chevron", "noise"):
+        (root / label).mkdir(parents=True)
+        Image.fromarray(np.full((30, 40), 250, np.uint8)).save(root / label / "000.png")  # near-white
+    with pytest.raises(UsvmaskError, match=r"far from the reference \(median grey 250.*check_grey: false"):
+        import_image_dir(image_dir=str(root), image_size=40)
+    assert import_image_dir(image_dir=str(root), image_size=40, check_grey=False).images.shape == (2, 40, 40)
 
 
 def test_masks_are_matched_by_name(tmp_path):

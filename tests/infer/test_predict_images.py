@@ -1,4 +1,5 @@
-"""`usvmask predict-images`: masks and overlays at the original size, unreadable files named, --help."""
+"""`usvmask predict-images`: masks and overlays at the original size, the model card's threshold, the grey-level
+guard, unreadable files named, --help."""
 
 from __future__ import annotations
 
@@ -13,16 +14,18 @@ from PIL import Image
 
 from usvmask.errors import UsvmaskError
 from usvmask.models import build_model, save_model
-from usvmask.infer.predict_images import DEFAULT_THRESHOLD, add_command, overlay_montage, predict_folder
+from usvmask.infer.predict_images import add_command, overlay_montage, predict_folder
+
+from helpers import card, vocalmat_like_images
 
 
-def constant_model(path: Path, logit: float) -> Path:
-    """A tiny U-Net whose output is `logit` everywhere (score weights 0, bias `logit`)."""
+def constant_model(path: Path, logit: float, threshold: float = 0.5) -> Path:
+    """A tiny U-Net whose output is `logit` everywhere (score weights 0, bias `logit`), with a model card."""
     model = build_model("unet", base_channels=2, depth=1)
     with torch.no_grad():
         model.head.score.weight.zero_()
         model.head.score.bias.fill_(logit)
-    save_model(model, path, meta={"input_size": 32, "variant": "unet", "threshold": 0.5})
+    save_model(model, path, meta=card(32, threshold, variant="unet"))
     return path
 
 
@@ -30,9 +33,9 @@ def constant_model(path: Path, logit: float) -> Path:
 def image_dir(tmp_path) -> Path:
     folder = tmp_path / "images"
     folder.mkdir()
-    rng = np.random.default_rng(0)
-    Image.fromarray(rng.integers(0, 256, (60, 90, 3), dtype=np.uint8)).save(folder / "rgb.png")
-    Image.fromarray(rng.integers(0, 256, (45, 40), dtype=np.uint8)).save(folder / "gray.jpg")
+    gray = vocalmat_like_images(2, 60)
+    Image.fromarray(np.repeat(gray[0, :, :90, None], 3, axis=2)[:60, :60]).save(folder / "rgb.png")
+    Image.fromarray(gray[1, :45, :40]).save(folder / "gray.jpg")
     (folder / "broken.png").write_bytes(b"not an image at all")
     (folder / "notes.txt").write_text("ignored: not an image suffix")
     return folder
@@ -56,18 +59,52 @@ def test_predict_images_writes_masks_names_the_broken_file_and_exits_1(image_dir
     assert sorted(p.name for p in out.iterdir()) == ["gray_mask.png", "gray_overlay.png", "rgb_mask.png",
                                                      "rgb_overlay.png"]
     mask = cv2.imread(str(out / "rgb_mask.png"), cv2.IMREAD_UNCHANGED)
-    assert mask.shape == (60, 90) and set(np.unique(mask)) == {255}
+    assert mask.shape == (60, 60) and set(np.unique(mask)) == {255}
     assert cv2.imread(str(out / "gray_overlay.png")).shape == (45, 80, 3)
 
 
-def test_default_threshold_is_the_published_051(image_dir, tmp_path):
-    model = constant_model(tmp_path / "m.pt", 0.0)  # probability exactly 0.5 everywhere
+def test_threshold_comes_from_the_model_card_unless_given(image_dir, tmp_path):
+    model = constant_model(tmp_path / "m.pt", 0.0, threshold=0.51)  # probability exactly 0.5 everywhere
     (image_dir / "broken.png").unlink()
     report = predict_folder(image_dir, model, tmp_path / "a", backend="eager", device="cpu", progress=False)
-    assert DEFAULT_THRESHOLD == 0.51 and report.failed == [] and sorted(report.written) == ["gray.jpg", "rgb.png"]
-    assert not cv2.imread(str(tmp_path / "a" / "gray_mask.png"), cv2.IMREAD_UNCHANGED).any()
+    assert report.failed == [] and sorted(report.written) == ["gray.jpg", "rgb.png"]
+    assert not cv2.imread(str(tmp_path / "a" / "gray_mask.png"), cv2.IMREAD_UNCHANGED).any()  # 0.5 < 0.51
     predict_folder(image_dir, model, tmp_path / "b", threshold=0.49, backend="eager", device="cpu", progress=False)
     assert cv2.imread(str(tmp_path / "b" / "gray_mask.png"), cv2.IMREAD_UNCHANGED).all()
+
+
+def test_inverted_folder_stops_before_any_output_and_invert_fixes_it(tmp_path):
+    folder = tmp_path / "dark"
+    folder.mkdir()
+    for i, image in enumerate(vocalmat_like_images(4, 40, seed=3)):
+        Image.fromarray(255 - image).save(folder / f"{i}.png")  # calls dark on light
+    model = constant_model(tmp_path / "m.pt", 5.0)
+    with pytest.raises(UsvmaskError, match=r"dark: the images look inverted .*; add --invert"):
+        predict_folder(folder, model, tmp_path / "out", backend="eager", device="cpu", progress=False)
+    assert not (tmp_path / "out").exists()
+    report = predict_folder(folder, model, tmp_path / "out", invert=True, backend="eager", device="cpu",
+                            progress=False)
+    assert len(report.written) == 4
+
+
+def test_folder_far_from_the_training_images_stops_unless_unchecked(tmp_path):
+    folder = tmp_path / "white"
+    folder.mkdir()
+    for i in range(3):
+        Image.fromarray(np.full((40, 40), 252, np.uint8)).save(folder / f"{i}.png")  # linear-magnitude-like white
+    model = constant_model(tmp_path / "m.pt", 5.0)
+    with pytest.raises(UsvmaskError, match=r"white: the images are far from the reference .*--no-grey-check"):
+        predict_folder(folder, model, tmp_path / "out", backend="eager", device="cpu", progress=False)
+    assert not (tmp_path / "out").exists()
+    report = predict_folder(folder, model, tmp_path / "out", check_grey=False, backend="eager", device="cpu",
+                            progress=False)
+    assert len(report.written) == 3
+
+
+def test_a_checkpoint_without_a_card_is_refused(image_dir, tmp_path):
+    save_model(build_model("unet", base_channels=2, depth=1), tmp_path / "old.pt", meta={"input_size": 32})
+    with pytest.raises(UsvmaskError, match=r"old\.pt: checkpoint has no model card"):
+        predict_folder(image_dir, tmp_path / "old.pt", tmp_path / "out", backend="eager", device="cpu")
 
 
 def test_overlay_montage_is_image_then_tinted_image():
@@ -97,20 +134,9 @@ def test_help_lists_the_options(capsys):
         cli(["predict-images", "--help"])
     assert exit_info.value.code == 0
     text = capsys.readouterr().out
-    for option in ("--model", "--out", "--threshold", "--batch-size", "--device", "--backend"):
+    for option in ("--model", "--out", "--threshold", "--invert", "--no-grey-check", "--batch-size", "--device",
+                   "--backend"):
         assert option in text
-
-
-def test_calibration_images_skip_unreadable_files_and_resize(tmp_path):
-    from usvmask.infer.predict_images import calibration_images
-
-    for i in range(3):
-        Image.fromarray(np.full((40, 50), 100 + i, np.uint8)).save(tmp_path / f"{i}.png")
-    (tmp_path / "bad.png").write_bytes(b"not a png")
-    files = sorted(tmp_path.iterdir())
-    stack = calibration_images(files, 32, count=2)
-    assert stack.shape == (2, 32, 32) and stack.dtype == np.uint8
-    assert calibration_images([tmp_path / "bad.png"], 32) is None
 
 
 def test_auto_backend_on_cpu_with_calibration_is_int8():

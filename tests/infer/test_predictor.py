@@ -11,6 +11,8 @@ from usvmask.infer.predictor import Predictor, load_predictor
 from usvmask.infer.resize import resize_probs, resize_stack
 from usvmask.models import build_model, save_model
 
+from helpers import card
+
 TOLERANCE = {"channels_last": 1e-5, "onnx": 1e-5, "compile": 1e-5, "bf16": 3e-2}  # bf16 keeps ~3 significant digits
 
 
@@ -184,9 +186,9 @@ def test_input_size_must_fit_the_model(model):
 
 
 def test_load_predictor_reads_the_input_size_from_the_checkpoint(model, tmp_path):
-    save_model(model, tmp_path / "m.pt", meta={"input_size": 32})
+    save_model(model, tmp_path / "m.pt", meta=card(32, threshold=0.4))
     predictor, meta = load_predictor(tmp_path / "m.pt", backend="eager", device="cpu")
-    assert predictor.input_size == 32 and meta["input_size"] == 32
-    save_model(model, tmp_path / "old.pt", meta={})
-    with pytest.raises(UsvmaskError, match=r"old\.pt: checkpoint has no input_size"):
+    assert predictor.input_size == 32 and meta["input_size"] == 32 and meta["threshold"] == 0.4
+    save_model(model, tmp_path / "old.pt", meta={"input_size": 32})
+    with pytest.raises(UsvmaskError, match=r"old\.pt: checkpoint has no model card \(representation"):
         load_predictor(tmp_path / "old.pt")

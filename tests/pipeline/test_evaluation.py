@@ -19,6 +19,8 @@ from usvmask.evaluate.metrics import summarise
 from usvmask.models import build_model, save_model
 from usvmask.stage import run_stage
 
+from helpers import card
+
 ROOT = Path(__file__).resolve().parents[2]
 MODEL_ROWS = ("unet", "squeakout_noaug", "squeakout")
 
@@ -59,7 +61,7 @@ def _tiny_models(folder: Path) -> dict[str, Path]:
     for name in MODEL_ROWS:
         model = build_model("unet", base_channels=2, depth=1)
         models[name] = folder / f"{name}.pt"
-        save_model(model, models[name], meta={"input_size": 32, "variant": name, "threshold": 0.5})
+        save_model(model, models[name], meta=card(32, variant=name))
     return models
 
 

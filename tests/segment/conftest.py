@@ -14,11 +14,12 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An untrained 2-level U-Net (input 64): checks plumbing, not accuracy."""
     import torch
 
+    from helpers import card
     from usvmask.models import build_model, save_model
 
     torch.manual_seed(0)
     path = tmp_path_factory.mktemp("model") / "tiny.pt"
-    save_model(build_model("unet", base_channels=4, depth=2), path, meta={"input_size": 64})
+    save_model(build_model("unet", base_channels=4, depth=2), path, meta=card(64))
     return path
 
 

@@ -94,9 +94,10 @@ def test_call_across_a_chunk_border_is_reported_once():
     for start, freq in ((0.5, 60e3), (0.99, 80e3)):  # the second crosses the 1.0 s chunk border
         on = (t >= start) & (t < start + 0.03)
         x[on] += 0.5 * np.sin(2 * np.pi * freq * t[on])
-    settings = SegmentSettings(chunk_s=1.0, pad_s=0.3)
+    settings = SegmentSettings(chunk_s=1.0, pad_s=0.3).with_card({"threshold": 0.5, "representation":
+                                                                  {"crop_s": 0.22, "image_size": 227}})
     table = segment_chunks(iter_array_chunks(x, rate, chunk_s=1.0, pad_s=0.3),
-                           lambda images: (images < 64).astype(np.float32), settings)
+                           lambda images: (images > 200).astype(np.float32), settings)  # calls are bright
     assert len(table) == 2
     assert table["Start_time"].to_numpy() == pytest.approx([0.5, 0.99], abs=2e-3)
     assert table["End_time"].to_numpy() == pytest.approx([0.53, 1.02], abs=2e-3)

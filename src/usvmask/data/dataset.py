@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +11,7 @@ import pandas as pd
 from usvmask import paths
 from usvmask.data import store
 from usvmask.errors import UsvmaskError
+from usvmask.spectrogram import representation
 
 INDEX_COLUMNS = ("name", "label", "kind", "split")
 KINDS = ("usv", "noise")
@@ -19,11 +20,13 @@ SPLITS = ("train", "val", "test")
 
 @dataclass
 class Dataset:
-    """Images (N,H,W) uint8 in index order; truth (N,H,W) bool or None where no truth exists."""
+    """Images (N,H,W) uint8 in index order; truth (N,H,W) bool or None where no truth exists; how the images were
+    rendered (``usvmask.spectrogram.representation``)."""
 
     table: pd.DataFrame
     images: np.ndarray
     truth: np.ndarray | None = None
+    representation: dict = field(default_factory=representation)
 
     @property
     def names(self) -> list[str]:
@@ -32,7 +35,7 @@ class Dataset:
     def select(self, mask: np.ndarray) -> "Dataset":
         """The rows where `mask` is True."""
         truth = None if self.truth is None else self.truth[mask]
-        return Dataset(self.table[mask].reset_index(drop=True), self.images[mask], truth)
+        return Dataset(self.table[mask].reset_index(drop=True), self.images[mask], truth, self.representation)
 
 
 def check_table(table: pd.DataFrame, source: str) -> None:
@@ -58,6 +61,7 @@ def write_dataset(out_dir: str | Path, dataset: Dataset) -> None:
     store.write_stack(paths.truth_file(out_dir), names if dataset.truth is not None else [], truth)
     table = dataset.table.assign(has_truth=dataset.truth is not None)
     store.write_table(paths.index_file(out_dir), table)
+    store.write_json(paths.representation_file(out_dir), dataset.representation)
 
 
 def load_dataset(data_dir: str | Path, *, with_truth: bool = False) -> Dataset:
@@ -69,7 +73,8 @@ def load_dataset(data_dir: str | Path, *, with_truth: bool = False) -> Dataset:
     truth = None
     if with_truth and has_truth(table):
         truth = store.read_stack(paths.truth_file(data_dir), list(table["name"]), kind="mask")
-    return Dataset(table, images, truth)
+    rendered = paths.representation_file(data_dir)
+    return Dataset(table, images, truth, store.read_json(rendered) if rendered.is_file() else representation())
 
 
 def has_truth(table: pd.DataFrame) -> bool:

@@ -3,8 +3,11 @@
     image_dir/chevron/0001.png   image_dir/noise/0042.png   ...
     mask_dir/chevron/0001.png  (or mask_dir/0001.png)      nonzero = call
 
-Images of any size and mode are converted to 8-bit grayscale at `image_size`²; calls are stored dark on light,
-as VocalMat renders them (set `calls_dark: false` for images with bright calls, and they are complemented).
+Images of any size and mode are converted to 8-bit grayscale at `image_size`². They are expected to be VocalMat's
+candidates as VocalMat saves them (dB power, calls bright on a light-grey background; `usvmask.spectrogram`); set
+`invert: true` for images with dark calls. The grey levels of the folder are checked against VocalMat's
+(`usvmask.data.grey`): a folder that looks inverted, or far from VocalMat's images, stops with one line naming the
+setting to change (`check_grey: false` turns the check off for other representations).
 """
 
 from __future__ import annotations
@@ -17,7 +20,10 @@ import pandas as pd
 from PIL import Image
 
 from usvmask.data.dataset import Dataset
+from usvmask.data.grey import check_grey as compare_grey
+from usvmask.data.grey import grey_stats
 from usvmask.errors import UsvmaskError
+from usvmask.spectrogram import VOCALMAT_GREY, representation
 from usvmask.data.splits import assign_splits
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".gif"}
@@ -66,7 +72,7 @@ def find_mask(mask_dir: Path, label: str, path: Path) -> Path:
     raise UsvmaskError(f"{path}: no matching mask in {mask_dir}; add {mask_dir / label / path.name} or drop mask_dir")
 
 
-def load_images(files: list[tuple[str, Path]], image_size: int, calls_dark: bool) -> np.ndarray:
+def load_images(files: list[tuple[str, Path]], image_size: int, invert: bool) -> np.ndarray:
     """Read, convert and resize every image; all unreadable files are named in one error line."""
     images, bad = [], []
     for _, path in files:
@@ -75,7 +81,7 @@ def load_images(files: list[tuple[str, Path]], image_size: int, calls_dark: bool
         except UsvmaskError as err:
             bad.append(str(err))
             continue
-        gray = gray if calls_dark else 255 - gray
+        gray = 255 - gray if invert else gray
         images.append(cv2.resize(gray, (image_size, image_size), interpolation=cv2.INTER_AREA))
     if bad:
         more = f" (and {len(bad) - 1} more unreadable files)" if len(bad) > 1 else ""
@@ -104,7 +110,8 @@ def import_image_dir(
     image_dir: str,
     mask_dir: str = "",
     noise_class: str = "noise",
-    calls_dark: bool = True,
+    invert: bool = False,
+    check_grey: bool = True,
     image_size: int = 227,
     test_fraction: float = 0.065,
     val_fraction: float = 0.1,
@@ -122,6 +129,11 @@ def import_image_dir(
     table["kind"] = np.where(table["label"] == noise_class, "noise", "usv")
     table["source_file"] = [str(path) for _, path in files]
     table["split"] = assign_splits(table["kind"], test_fraction=test_fraction, val_fraction=val_fraction, seed=seed)
-    images = load_images(files, image_size, calls_dark)
+    images = load_images(files, image_size, invert)
+    if check_grey:
+        compare_grey(grey_stats(images), VOCALMAT_GREY, where=image_dir,
+                     invert_fix=f"set prepare.image_dir.invert: {str(not invert).lower()}",
+                     other_fix="give VocalMat candidate images (dB, calls bright), or set "
+                               "prepare.image_dir.check_grey: false")
     truth = load_masks(files, Path(mask_dir), image_size) if mask_dir else None
-    return Dataset(table, images, truth)
+    return Dataset(table, images, truth, representation(image_size=image_size, source="image_dir"))

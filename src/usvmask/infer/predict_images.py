@@ -1,10 +1,14 @@
 """`usvmask predict-images`: masks for every spectrogram image in a folder, with a trained model.
 
-    usvmask predict-images DIR --model models/final/squeakout.pt --out DIR [--threshold 0.51]
+    usvmask predict-images DIR --model models/final/squeakout.pt --out DIR [--threshold P] [--invert]
 
-Each image (any mode and size) is read as 8-bit grayscale, resized to the model's input size, predicted, and its
-probability map resized back to the original size. Per image `<stem>_mask.png` (0/255) and `<stem>_overlay.png`
-(image | mask overlay) are written atomically. Unreadable images are named and skipped; the run goes on.
+The images are expected in the representation the model was trained on (its card: VocalMat's candidates, dB,
+calls bright). Before anything is written, the folder's grey levels are compared with the card's: a folder that
+looks inverted stops with one line suggesting `--invert`, one far from the training images with one line saying
+so (`--no-grey-check` skips the check). Each image (any mode and size) is read as 8-bit grayscale, resized to the
+model's input size, predicted, and its probability map resized back to the original size (the one prediction
+path). Per image `<stem>_mask.png` (0/255) and `<stem>_overlay.png` (image | mask overlay) are written
+atomically. The threshold is the card's unless given. Unreadable images are named and skipped; the run goes on.
 """
 
 from __future__ import annotations
@@ -20,12 +24,14 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from usvmask.errors import UsvmaskError
+from usvmask.data.grey import check_grey as compare_grey
+from usvmask.data.grey import grey_stats
 from usvmask.data.imagedir import IMAGE_SUFFIXES, read_gray
 from usvmask.data.store import write_png
 from usvmask.infer.resize import resize_stack
 
 log = logging.getLogger(__name__)
-DEFAULT_THRESHOLD = 0.51  # the published SqueakOut command's default
+GREY_SAMPLE = 64  # images read before any output to check the folder's grey levels against the model card
 OVERLAY_COLOUR = np.array([255, 40, 40], dtype=np.float32)  # RGB of the call tint
 
 
@@ -62,22 +68,34 @@ def predict_folder(
     model_file: str | Path,
     out_dir: str | Path,
     *,
-    threshold: float = DEFAULT_THRESHOLD,
+    threshold: float | None = None,
+    invert: bool = False,
+    check_grey: bool = True,
     batch_size: int = 8,
     device: str = "auto",
     backend: str = "auto",
     progress: bool = True,
 ) -> PredictReport:
     """Write `<stem>_mask.png` and `<stem>_overlay.png` into `out_dir` for every image in `image_dir`."""
+    from usvmask.infer.card import read_card
     from usvmask.infer.predictor import Predictor, checkpoint_input_size
     from usvmask.models import load_model
 
-    if not 0.0 < threshold < 1.0:
-        raise UsvmaskError(f"threshold: {threshold} is outside (0, 1); use e.g. {DEFAULT_THRESHOLD}")
     files = list_images(image_dir)
     model, meta = load_model(model_file)
-    size = checkpoint_input_size(meta, model_file)
-    calibration = calibration_images(files, size) if backend == "auto" else None
+    card = read_card(meta, model_file)
+    threshold = card["threshold"] if threshold is None else threshold
+    if not 0.0 < threshold < 1.0:
+        raise UsvmaskError(f"threshold: {threshold} is outside (0, 1); use e.g. {card['threshold']}")
+    size = checkpoint_input_size(card, model_file)
+    sample = _readable(files[: 4 * GREY_SAMPLE], invert)[:GREY_SAMPLE]
+    if check_grey and sample:
+        compare_grey(grey_stats(sample), card["grey"], where=str(image_dir),
+                     invert_fix="add --invert" if not invert else "drop --invert",
+                     other_fix="give images rendered like the training images (usvmask info MODEL), or pass "
+                               "--no-grey-check")
+    calibration = np.stack([resize_stack(im[None], size)[0] for im in sample[:16]]) if backend == "auto" and sample \
+        else None
     predictor = Predictor(model, input_size=size, backend=backend, device=device, batch_size=batch_size,
                           calibration=calibration)
     report, out_dir = PredictReport(), Path(out_dir)
@@ -85,22 +103,21 @@ def predict_folder(
         for start in range(0, len(files), batch_size):
             batch = _read_batch(files[start : start + batch_size], report)
             if batch:
-                _predict_batch(batch, predictor, threshold, out_dir, report)
+                _predict_batch(batch, predictor, threshold, invert, out_dir, report)
             bar.update(len(files[start : start + batch_size]))
     return report
 
 
-def calibration_images(files: Sequence[Path], size: int, count: int = 16) -> np.ndarray | None:
-    """Up to `count` readable images at the model's input size, to calibrate the int8 CPU path (None if none)."""
+def _readable(files: Sequence[Path], invert: bool) -> list[np.ndarray]:
+    """The readable images among `files`, as the model will see them (complemented with `invert`)."""
     images = []
-    for path in files[: 4 * count]:
+    for path in files:
         try:
-            images.append(resize_stack(read_gray(path)[None], size)[0])
+            image = read_gray(path)
         except UsvmaskError:
             continue
-        if len(images) == count:
-            break
-    return np.stack(images) if images else None
+        images.append(255 - image if invert else image)
+    return images
 
 
 def _read_batch(files: Sequence[Path], report: PredictReport) -> list[tuple[Path, np.ndarray]]:
@@ -115,9 +132,9 @@ def _read_batch(files: Sequence[Path], report: PredictReport) -> list[tuple[Path
     return batch
 
 
-def _predict_batch(batch: list[tuple[Path, np.ndarray]], predictor, threshold: float, out_dir: Path,
+def _predict_batch(batch: list[tuple[Path, np.ndarray]], predictor, threshold: float, invert: bool, out_dir: Path,
                    report: PredictReport) -> None:
-    probs = predictor.predict_proba([image for _, image in batch])
+    probs = predictor.predict_proba([255 - image if invert else image for _, image in batch])
     for (path, image), prob in zip(batch, probs):
         mask = prob > threshold
         write_png(out_dir / f"{path.stem}_mask.png", mask)
@@ -127,8 +144,9 @@ def _predict_batch(batch: list[tuple[Path, np.ndarray]], predictor, threshold: f
 
 def run_predict_images(args: argparse.Namespace) -> None:
     """CLI handler: predict, print a summary line; exit status 1 (SystemExit) if any image could not be read."""
-    report = predict_folder(args.dir, args.model, args.out, threshold=args.threshold, batch_size=args.batch_size,
-                            device=args.device, backend=args.backend)
+    report = predict_folder(args.dir, args.model, args.out, threshold=args.threshold, invert=args.invert,
+                            check_grey=not args.no_grey_check, batch_size=args.batch_size, device=args.device,
+                            backend=args.backend)
     failed = f": {', '.join(n for n, _ in report.failed)}" if report.failed else ""
     sys.stdout.write(f"predict-images: wrote masks for {len(report.written)} image(s) to {args.out}; "
                      f"{len(report.failed)} unreadable{failed}\n")
@@ -145,8 +163,11 @@ def add_command(subparsers: argparse._SubParsersAction) -> dict[str, Callable[[a
     p.add_argument("dir", help="folder of spectrogram images (png, jpg, tif, bmp, gif; any mode and size)")
     p.add_argument("--model", required=True, help="checkpoint written by the train_final stage")
     p.add_argument("--out", required=True, help="folder for <stem>_mask.png and <stem>_overlay.png")
-    p.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD,
-                   help=f"call probability above which a pixel is call (default {DEFAULT_THRESHOLD})")
+    p.add_argument("--threshold", type=float, default=None,
+                   help="call probability above which a pixel is call (default: the model card's)")
+    p.add_argument("--invert", action="store_true", help="complement the images first (for dark-call images)")
+    p.add_argument("--no-grey-check", action="store_true",
+                   help="skip the check of the folder's grey levels against the model card")
     p.add_argument("--batch-size", type=int, default=8, help="images per forward pass (default 8)")
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"),
                    help="auto (CUDA, then MPS, then CPU), cpu, cuda or mps")

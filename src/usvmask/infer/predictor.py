@@ -110,7 +110,7 @@ def checkpoint_input_size(meta: dict, path: str | Path) -> int:
     size = meta.get("input_size")
     if not isinstance(size, int) or size < 1:
         raise UsvmaskError(f"{path}: checkpoint has no input_size (an old or foreign file); re-create it with "
-                           "dvc repro or `usvmask` training")
+                           "dvc repro")
     return size
 
 
@@ -118,10 +118,12 @@ def load_predictor(
     path: str | Path, *, backend: str = "auto", device: str | torch.device = "auto", batch_size: int = 64,
     calibration: np.ndarray | None = None,
 ) -> tuple[Predictor, dict]:
-    """A Predictor for a saved checkpoint, at the input size its card records; also returns the card (meta)."""
+    """A Predictor for a saved checkpoint, at the input size its card records; also returns the card."""
+    from usvmask.infer.card import read_card
     from usvmask.models import load_model
 
     model, meta = load_model(path)
+    meta = read_card(meta, path)
     predictor = Predictor(model, input_size=checkpoint_input_size(meta, path), backend=backend, device=device,
                           batch_size=batch_size, calibration=calibration)
     return predictor, meta

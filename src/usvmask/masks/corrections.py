@@ -50,7 +50,8 @@ def _pick_worst(scores: np.ndarray, fraction: float, seed: int) -> np.ndarray:
     return np.sort(order[:k])
 
 
-def _annotations(mask: np.ndarray, image_id: int, first_id: int) -> list[dict]:
+def coco_annotations(mask: np.ndarray, image_id: int, first_id: int) -> list[dict]:
+    """COCO RLE annotations of one mask (category 1, iscrowd 1): one per 8-connected component, ids from first_id."""
     labels, n = ndi.label(mask, structure=_EIGHT_CONNECTED)
     anns = []
     for j in range(1, n + 1):
@@ -98,7 +99,7 @@ def simulate_corrections(
             continue
         image_id = len(coco["images"]) + 1
         coco["images"].append({"id": image_id, "file_name": f"{names[i]}.png", "width": int(w), "height": int(h)})
-        coco["annotations"] += _annotations(true[i], image_id, len(coco["annotations"]) + 1)
+        coco["annotations"] += coco_annotations(true[i], image_id, len(coco["annotations"]) + 1)
     return SimulatedCorrections(coco=coco, noise_names=noise, picked=[names[i] for i in picked])
 
 

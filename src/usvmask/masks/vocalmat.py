@@ -2,8 +2,12 @@
 
 Follows the image-processing section of ``vocalmat_identifier.m`` (VocalMat, Dietrich lab, 2019-2020):
 
-1. complement the stored candidate (calls dark on light -> calls bright) and ``imadjust`` it: a linear
-   stretch between the 1 % and 99 % points of a 256-bin histogram (MATLAB ``stretchlim`` default);
+1. ``imadjust(imcomplement(abs(A)./max(abs(A(:)))))`` with ``A`` in dB: a linear stretch between the 1 % and
+   99 % points of a 256-bin histogram (MATLAB ``stretchlim`` default). A candidate image holds
+   ``mat2gray(A)`` (``usvmask.spectrogram``), and ``A`` is negative for any recording scaled to ±1, so
+   ``imcomplement(abs(A)/max(abs(A)))`` is a positive linear map of the candidate; ``imadjust``'s quantile
+   stretch undoes any such map, so step 1 is ``imadjust`` of the candidate as stored, on the same crop. Calls
+   are bright in both;
 2. ``imbinarize(B, 'adaptive', 'Sensitivity', 0.2, 'ForegroundPolarity', 'bright')``. MATLAB's
    ``adaptthresh`` (https://mathworks.com/help/images/ref/adaptthresh.html) thresholds at the local mean
    over a ``2*floor(size(I)/16)+1`` neighbourhood (replicated borders), scaled for bright foreground by
@@ -111,13 +115,13 @@ def segment_image(
     final_dilate_length: int = 3,
     final_dilate_angle: float = 0.0,
 ) -> np.ndarray:
-    """Segment one candidate (uint8 HxW, calls dark on light) the VocalMat way; returns a bool HxW mask."""
+    """Segment one VocalMat candidate (uint8 HxW, calls bright) the VocalMat way; returns a bool HxW mask."""
     _check_image(image, 2, "image")
     sizes = {"open_height": open_height, "open_width": open_width, "dilate_length": dilate_length,
              "min_area_first": min_area_first, "min_area_second": min_area_second,
              "final_dilate_length": final_dilate_length}
     _check_parameters(sensitivity, saturation, sizes)
-    adjusted = imadjust(255 - image, saturation)
+    adjusted = imadjust(image, saturation)
     binary = adaptive_binarize(adjusted, sensitivity)
     rectangle = np.ones((int(open_height), int(open_width)), dtype=bool)
     binary = morphology.opening(binary, rectangle, mode="ignore")

@@ -9,6 +9,7 @@ from typing import Any
 from usvmask.data import store
 from usvmask.data.dataset import load_dataset, load_masks
 from usvmask.evaluate.metrics import mask_stats
+from usvmask.infer.card import params_hash
 from usvmask.infer.predictor import checkpoint_input_size
 from usvmask.models import load_model, save_model
 from usvmask.train.construct import enhance_masks, finetune_model
@@ -29,7 +30,10 @@ def finetune(
         batch_size=batch_size, lr=lr, mix_usv_fraction=mix_usv_fraction, loss=loss,
         early_stop_patience=early_stop_patience, seed=seed, live_dir=live_dir,
     )
-    save_model(result.model, model_out, meta={**meta, "stage": f"finetune_{'_'.join(kinds)}"})
+    settings = dict(max_epochs=max_epochs, batch_size=batch_size, lr=lr, mix_usv_fraction=mix_usv_fraction, loss=loss,
+                    early_stop_patience=early_stop_patience, seed=seed)
+    save_model(result.model, model_out, meta={**meta, "stage": f"finetune_{'_'.join(kinds)}",
+                                              "params_sha256": params_hash(settings)})
     return facts
 
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from usvmask.data.dataset import load_dataset, load_masks
 from usvmask.errors import UsvmaskError
+from usvmask.infer.card import make_card
 from usvmask.models import save_model
 from usvmask.train.augment import render_augmentations
 from usvmask.train.final import get_variant, resolve_preset, train_variant
@@ -65,9 +66,15 @@ def train_final(
     )
     seconds = time.perf_counter() - started
     width_used = size.width if spec.architecture == "squeakout" else None
-    meta = {"input_size": size.input_size, "variant": variant, "threshold": float(threshold), "width": width_used,
-            "title": spec.title, "stage": "train_final"}
-    save_model(result.model, model_out, meta=meta)
+    params = dict(preset=preset, width=width, input_size=input_size, unet=unet, max_epochs=max_epochs,
+                  batch_size=batch_size, lr=lr, loss=loss, prior_bias=prior_bias, plateau_factor=plateau_factor,
+                  plateau_patience=plateau_patience, early_stop_patience=early_stop_patience, augment=augment,
+                  threshold=threshold, seed=seed)
+    train = (data.table["split"] == "train").to_numpy()
+    card = make_card(representation=data.representation, images=data.images[train], input_size=size.input_size,
+                     threshold=threshold, params=params, variant=variant, width=width_used, title=spec.title,
+                     stage="train_final")
+    save_model(result.model, model_out, meta=card)
     log.info("%s: best val Dice %.2f at epoch %d (%.0f s)", variant, result.best_score, result.best_epoch, seconds)
     return {"variant": variant, "val_dice_vs_masks": round(float(result.best_score), 4),
             "best_epoch": result.best_epoch, "epochs": result.epochs_run, "usv_pixel_prior": round(prior, 6),

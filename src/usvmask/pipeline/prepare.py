@@ -25,7 +25,8 @@ def prepare(out_dir: str | Path, *, source: str, synthetic: dict[str, Any] | Non
     if not isinstance(sections[source], Mapping):
         raise UsvmaskError(f"{source}: missing section for this source; add it (see README)")
     built = call_with_params(SOURCES[source], sections[source], source, source=None)
-    dataset = built if isinstance(built, Dataset) else Dataset(built.table, built.images, built.truth)
+    dataset = built if isinstance(built, Dataset) else Dataset(built.table, built.images, built.truth,
+                                                               built.representation)
     write_dataset(out_dir, dataset)
     kinds = dataset.table["kind"]
     return {"spectrograms": int(len(kinds)), "usv": int((kinds == "usv").sum()),

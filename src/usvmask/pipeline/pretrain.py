@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from usvmask.data.dataset import load_dataset
+from usvmask.infer.card import make_card
 from usvmask.models import save_model
 from usvmask.train.pretrain import pretrain_model
 
@@ -15,10 +16,13 @@ def pretrain(
     batch_size: int = 8, lr: float = 1e-3, early_stop_patience: int = 15, seed: int = 0,
     live_dir: str | Path | None = None,
 ) -> dict[str, Any]:
-    """Train the U-Net as a bottleneck autoencoder on every spectrogram (no masks) and save it."""
-    result = pretrain_model(
-        load_dataset(data_dir), architecture=architecture, input_size=input_size, max_epochs=max_epochs,
-        batch_size=batch_size, lr=lr, early_stop_patience=early_stop_patience, seed=seed, live_dir=live_dir,
-    )
-    save_model(result.model, model_out, meta={"input_size": input_size, "stage": "pretrain"})
+    """Train the U-Net as a bottleneck autoencoder on every spectrogram (no masks) and save it with its card."""
+    settings = dict(architecture=architecture, input_size=input_size, max_epochs=max_epochs, batch_size=batch_size,
+                    lr=lr, early_stop_patience=early_stop_patience, seed=seed)
+    data = load_dataset(data_dir)
+    result = pretrain_model(data, live_dir=live_dir, **settings)
+    train = (data.table["split"] == "train").to_numpy()
+    card = make_card(representation=data.representation, images=data.images[train], input_size=input_size,
+                     threshold=0.5, params=settings, stage="pretrain")
+    save_model(result.model, model_out, meta=card)
     return {"reconstruction": round(float(result.best_score), 4), "epochs": result.epochs_run}

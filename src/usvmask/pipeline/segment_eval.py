@@ -39,6 +39,7 @@ def evaluate_segmentation(*, model: str | Path, report: str | Path, n_recordings
     if not isinstance(settings, SegmentSettings):
         settings = SegmentSettings.from_dict(settings)
     predict, meta = make_predictor(model, batch_size=settings.batch_size, backend=backend)
+    settings = settings.with_card(meta)
     preds, truths, per_recording, timings, wall, audio_s = [], [], [], Timings(), 0.0, 0.0
     for k in range(n_recordings):
         audio, calls = make_recording(duration_s, seed=seed + k, **(recording or {}))

@@ -19,7 +19,6 @@ _DEFAULTS = SegmentSettings()
 _TUNABLE = {
     "threshold": "call probability above which a pixel is call",
     "detect_db": "band power over the noise floor (dB) that makes a candidate",
-    "contrast_db": "dark limit of the candidate gray stretch above the noise floor (dB)",
     "merge_gap_ms": "segments closer than this (ms) are one call",
     "min_call_ms": "calls shorter than this (ms) are dropped",
     "chunk_s": "seconds of audio processed at a time (memory bound)",
@@ -59,8 +58,9 @@ def add_command(sub: argparse._SubParsersAction) -> dict[str, Callable[[argparse
     p.add_argument("--xlsx", action="store_true", help="also write calls.xlsx")
     for key, text in _TUNABLE.items():
         default = getattr(_DEFAULTS, key)
-        p.add_argument(f"--{key.replace('_', '-')}", type=type(default), default=default,
-                       help=f"{text} (default {default})")
+        kind = float if default is None else type(default)
+        shown = "the model card's" if default is None else default
+        p.add_argument(f"--{key.replace('_', '-')}", type=kind, default=default, help=f"{text} (default {shown})")
     p.add_argument("--device", default="auto", help="torch device for the model (auto, cpu, cuda, mps)")
     p.add_argument("--backend", default="auto", help="inference path: auto, eager, channels_last, bf16, onnx")
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = torch's default)")

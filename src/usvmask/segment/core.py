@@ -6,6 +6,7 @@ A chunk keeps the calls whose onset lies in the time range it owns; a call that 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Callable, Iterable
@@ -20,7 +21,7 @@ from usvmask.segment.audio import Chunk
 from usvmask.segment.calls import COLUMNS, Segment, mask_to_calls
 from usvmask.segment.candidates import Predict, segment_crops
 from usvmask.segment.detect import detect_events, noise_floor, plan_crops
-from usvmask.spectrogram import SAMPLE_RATE_HZ, stft_magnitude
+from usvmask.spectrogram import SAMPLE_RATE_HZ, power_db, stft_magnitude
 
 MaskSink = Callable[[int, np.ndarray], None]
 
@@ -29,17 +30,16 @@ MaskSink = Callable[[int, np.ndarray], None]
 class SegmentSettings:
     """Every knob of segmentation (see params.yaml `segment` for the meaning of each)."""
 
-    threshold: float = 0.5
+    threshold: float | None = None
     chunk_s: float = 10.0
     pad_s: float = 0.5
     detect_db: float = 11.0
     join_ms: float = 20.0
     min_event_ms: float = 1.5
     floor_s: float = 1.0
-    crop_width_s: float = 0.22
+    crop_width_s: float | None = None
     crop_margin_s: float = 0.02
-    image_size: int = 227
-    contrast_db: float = 20.0
+    image_size: int | None = None
     min_pixels: int = 8
     merge_gap_ms: float = 10.0
     min_call_ms: float = 2.0
@@ -57,12 +57,20 @@ class SegmentSettings:
         return cls(**(values or {}))
 
     def __post_init__(self) -> None:
-        if not 0.0 < self.threshold < 1.0:
+        if self.threshold is not None and not 0.0 < self.threshold < 1.0:
             raise UsvmaskError(f"threshold: {self.threshold} is outside (0, 1); use e.g. 0.5")
-        if self.pad_s < self.crop_width_s:
+        if self.crop_width_s is not None and self.pad_s < self.crop_width_s:
             raise UsvmaskError(f"pad_s: {self.pad_s} s is shorter than a crop ({self.crop_width_s} s); raise it")
         if self.chunk_s < 2 * self.pad_s:
-            raise UsvmaskError(f"chunk_s: {self.chunk_s} s is shorter than twice pad_s; raise it to >= 2")
+            raise UsvmaskError(f"chunk_s: {self.chunk_s} s is shorter than twice pad_s ({self.pad_s} s); raise it "
+                               f"to at least {2 * self.pad_s:g}")
+
+    def with_card(self, card: dict) -> SegmentSettings:
+        """The settings with every field left at None taken from a model card (threshold, crop width, image size)."""
+        rendered = card.get("representation", {})
+        filled = {"threshold": card.get("threshold", 0.5), "crop_width_s": rendered.get("crop_s", 0.22),
+                  "image_size": rendered.get("image_size", 227)}
+        return dataclasses.replace(self, **{k: v for k, v in filled.items() if getattr(self, k) is None})
 
 
 @dataclass
@@ -101,6 +109,7 @@ def _chunk_calls(chunk: Chunk, predict: Predict, s: SegmentSettings, timings: Ti
     t = time.perf_counter()
     with scipy.fft.set_workers(-1):
         mag, freqs, times = stft_magnitude(chunk.audio, SAMPLE_RATE_HZ)
+    power = power_db(mag, freqs, SAMPLE_RATE_HZ)
     times = times + chunk.t0_s
     t = timings.add("stft", t)
     floor = noise_floor(mag)
@@ -108,8 +117,8 @@ def _chunk_calls(chunk: Chunk, predict: Predict, s: SegmentSettings, timings: Ti
                            min_event_ms=s.min_event_ms, floor_s=s.floor_s)
     centres = plan_crops(events, width_s=s.crop_width_s, margin_s=s.crop_margin_s)
     t = timings.add("detect", t)
-    prob = segment_crops(mag, freqs, times, centres, _timed(predict, timings), ref=float(np.median(floor)),
-                         contrast_db=s.contrast_db, width_s=s.crop_width_s, size=s.image_size, batch=s.batch_size)
+    prob = segment_crops(power, freqs, times, centres, _timed(predict, timings), width_s=s.crop_width_s,
+                         size=s.image_size, batch=s.batch_size)
     t = timings.add("crops", t)
     mask = prob > int(round(s.threshold * 255))
     rows, members = mask_to_calls(mask, mag, freqs, times, floor, prob=prob, min_pixels=s.min_pixels,
@@ -133,6 +142,10 @@ def segment_chunks(
     ``mask_sink(call_number, mask)`` receives each kept call's mask (1-based numbers in table order);
     ``on_chunk(chunk, mag, times)`` sees each chunk's spectrogram (for the overview figure).
     """
+    unresolved = [k for k in ("threshold", "crop_width_s", "image_size") if getattr(settings, k) is None]
+    if unresolved:
+        raise UsvmaskError(f"settings: {', '.join(unresolved)} not set; take them from the model card "
+                           "(SegmentSettings.with_card)")
     timings = timings or Timings()
     kept: list[dict] = []
     last_end = -math.inf

@@ -140,7 +140,8 @@ def segment_paths(paths: Sequence[str | Path], *, model: str | Path, out_dir: st
     files, failed = collect_inputs(paths, recursive=recursive)
     if not files and not failed:
         raise UsvmaskError(f"{', '.join(map(str, paths))}: no audio files found; pass WAV files or folders")
-    predict, _ = make_predictor(model, batch_size=settings.batch_size, device=device, backend=backend)
+    predict, card = make_predictor(model, batch_size=settings.batch_size, device=device, backend=backend)
+    settings = settings.with_card(card)
     result, tables, start = RunResult(pd.DataFrame(), failed=failed), [], time.perf_counter()
     total = sum(_duration(p) for p in files)
     with tqdm(total=round(total, 3), unit="s", desc="segment", disable=not progress, leave=False) as bar:

@@ -1,23 +1,24 @@
 """Render one synthetic VocalMat candidate: image, exact truth mask and facts.
 
 Levels are set in the spectrogram domain. The reference is the median STFT magnitude of the background in
-45-125 kHz; a call's ``snr_db`` is its STFT peak over that reference (so ~10 dB is barely visible, 60 dB is a
-clean black call), and noise events get their own peak-over-reference level. Because the STFT is linear, the
-image is the magnitude of the SUM of the components' complex STFTs, and the truth comes from the clean call
-component alone.
+45-125 kHz; a call's ``snr_db`` is its STFT peak over that reference (so ~10 dB is barely visible, 45 dB a
+glaring call), and noise events get their own peak-over-reference level. Because the STFT is linear, the image is
+VocalMat's candidate (``usvmask.spectrogram.candidate_image``: dB power, min-max over the crop, high frequency on
+top, MATLAB ``imresize`` to 227 x 227) of the SUM of the components' complex STFTs, and the truth comes from the
+clean call component alone, on the same crop and the same resize.
 
-The gray stretch emulates VocalMat normalising a whole recording segment (other, louder calls in it): the dark
-limit of the stretch is the clip's 99 % magnitude quantile or the reference plus ``contrast_db`` (drawn per
-candidate, but at most the call's SNR: a candidate is something VocalMat detected, so its peak reaches black),
-whichever is larger, so calls of the same SNR appear with varying darkness and background texture.
+Recording effects, each drawn per candidate with its own probability and level (``CandidateSettings``): a slow
+background drift (level wobble in time and a spectral tilt), a vertical smear (broadband energy while a loud call
+is on, as clipping or a microphone's splatter leaves), and a reverberation tail (the call convolved with a decaying
+room response). Smear and tails are not call: the truth ignores them.
 
-Truth rule: the clean call's STFT magnitude is area-resized onto the candidate grid (the same crop as the image);
-a pixel is call where that magnitude is (1) within ``truth_local_db`` (10 dB) of the largest value within
-``truth_ridge_px`` (7) rows in its column: the ridge of the contour, about 7 px thick at 227 px; (2) within
-``truth_rel_db`` (30 dB) of the clean call's own peak; and (3) at least ``truth_floor_db`` (0 dB) above the
-background reference, so tails buried in noise are left out (the peak pixel always passes (3), so USV truth is
-never empty). Harmonics are separate ridges, so they are included wherever they pass (2) and (3).
-Noise-only candidates have empty truth.
+Truth rule: the clean call's STFT magnitude is resized onto the candidate grid; a pixel is call where that
+magnitude is (1) within ``truth_local_db`` (10 dB) of the largest value within ``truth_ridge_px`` (7) rows in its
+column: the ridge of the contour, about 7 px thick at 227 px; (2) within ``truth_rel_db`` (30 dB) of the clean
+call's own peak; and (3) at least ``truth_floor_db`` (0 dB) above the background reference, so tails buried in
+noise are left out (the peak pixel always passes (3), so USV truth is never empty). Harmonics are separate ridges,
+so they are included wherever they pass (2) and (3). The rule lives in the magnitude domain, so the grey mapping
+of the image does not move it. Noise-only candidates have empty truth.
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.ndimage
+import scipy.signal
 
-from usvmask.spectrogram import SAMPLE_RATE_HZ, crop_candidate, crop_values, stft_complex, vocalmat_gray
+from usvmask.spectrogram import SAMPLE_RATE_HZ, crop_frames, imresize, power_db, render_candidate, stft_complex
 from usvmask.synth.audio import NOISE_TYPES, background_noise, band_median, band_peak, noise_event, render_call
 from usvmask.synth.contours import sample_call
 
@@ -46,7 +48,13 @@ class CandidateSettings:
     usv_band_prob: float = 0.1
     event_snr_db: tuple[float, float] = (12.0, 40.0)
     center_jitter_s: float = 0.005
-    contrast_db: tuple[float, float] = (14.0, 32.0)
+    drift_db: float = 3.0
+    tilt_db: float = 6.0
+    smear_prob: float = 0.3
+    smear_db: tuple[float, float] = (-45.0, -25.0)
+    reverb_prob: float = 0.3
+    reverb_ms: tuple[float, float] = (3.0, 20.0)
+    reverb_db: tuple[float, float] = (-25.0, -8.0)
     truth_local_db: float = 10.0
     truth_ridge_px: int = 7
     truth_rel_db: float = 30.0
@@ -91,17 +99,35 @@ def _events(kinds: list[str], rng: np.random.Generator, ref: float, s: Candidate
     return total
 
 
-def _image(total: np.ndarray, freqs: np.ndarray, times: np.ndarray, ref: float, cap_db: float,
-           rng: np.random.Generator, s: CandidateSettings) -> np.ndarray:
-    """VocalMat gray as a long segment would give: dark limit >= ref + min(contrast_db, cap_db)."""
-    mag = np.abs(total)
-    peak = float(mag.max())
-    q_lo, q_hi = np.quantile(mag, [0.01, 0.99])
-    contrast = min(rng.uniform(*s.contrast_db), cap_db)
-    dark = min(peak, max(float(q_hi), ref * 10 ** (contrast / 20)))
-    gray = vocalmat_gray(mag, limits=(1.0 - dark / peak, 1.0 - float(q_lo) / peak))
-    image, _ = crop_candidate(gray, freqs, times, times.mean(), width_s=s.window_s, size=s.image_size)
-    return image
+def _background(n: int, rng: np.random.Generator, s: CandidateSettings):
+    """Complex STFT of the coloured background with a slow drift and a spectral tilt; freqs, times, reference."""
+    mix = (*_mix(rng), float(rng.uniform(0.0, s.drift_db)))
+    spec, freqs, times = stft_complex(background_noise(n, rng, sample_rate=s.sample_rate, mix=mix), s.sample_rate)
+    tilt = rng.uniform(-s.tilt_db, s.tilt_db) * (freqs - freqs.mean()) / np.ptp(freqs)
+    spec = spec * (10 ** (tilt / 20)).astype(np.float32)[:, None]
+    return spec, freqs, times, band_median(spec, freqs)
+
+
+def _mix(rng: np.random.Generator) -> tuple[float, float, float]:
+    return rng.uniform(0.0, 2.0), rng.uniform(0.0, 2.0), rng.uniform(0.5, 0.95)
+
+
+def _effects(call: np.ndarray, call_peak: float, rng: np.random.Generator, s: CandidateSettings):
+    """Complex STFT of the smear and reverberation a placed call leaves (0.0 when neither is drawn)."""
+    total = 0.0
+    if rng.uniform() < s.smear_prob:
+        envelope = scipy.ndimage.uniform_filter1d(np.abs(call), size=int(0.5e-3 * s.sample_rate))
+        broadband = rng.standard_normal(len(call)).astype(np.float32) * envelope
+        spec, _ = _scaled_stft(broadband, call_peak * 10 ** (rng.uniform(*s.smear_db) / 20), s)
+        total = total + spec
+    if rng.uniform() < s.reverb_prob:
+        tau = rng.uniform(*s.reverb_ms) * 1e-3
+        t = np.arange(int(5 * tau * s.sample_rate)) / s.sample_rate
+        response = (rng.standard_normal(len(t)) * np.exp(-t / tau)).astype(np.float32)
+        tail = scipy.signal.fftconvolve(call, response)[: len(call)].astype(np.float32)
+        spec, _ = _scaled_stft(tail, call_peak * 10 ** (rng.uniform(*s.reverb_db) / 20), s)
+        total = total + spec
+    return total
 
 
 def truth_mask(clean_mag: np.ndarray, ref: float, s: CandidateSettings) -> np.ndarray:
@@ -114,33 +140,42 @@ def truth_mask(clean_mag: np.ndarray, ref: float, s: CandidateSettings) -> np.nd
     )
 
 
+def _image(total: np.ndarray, freqs: np.ndarray, times: np.ndarray, s: CandidateSettings) -> np.ndarray:
+    power = power_db(np.abs(total), freqs, s.sample_rate)
+    image, _, _, _ = render_candidate(power, freqs, times, float(times.mean()), width_s=s.window_s,
+                                      size=s.image_size)
+    return image
+
+
 def render_usv(rng: np.random.Generator, s: CandidateSettings) -> tuple[np.ndarray, np.ndarray, dict]:
     """One USV candidate: (image uint8, truth bool, facts) with the call near the centre."""
     n = _clip_len(s)
     spec = sample_call(rng, class_weights=dict(s.class_weights) if s.class_weights else None)
     call = render_call(spec, rng, sample_rate=s.sample_rate, harmonic_prob=s.harmonic_prob)
-    background, freqs, times = stft_complex(background_noise(n, rng, sample_rate=s.sample_rate), s.sample_rate)
-    ref = band_median(background, freqs)
+    background, freqs, times, ref = _background(n, rng, s)
     snr_db = float(rng.uniform(s.snr_db_min, s.snr_db_max))
     center = n // 2 + int(rng.uniform(-1, 1) * s.center_jitter_s * s.sample_rate)
-    clean, _ = _scaled_stft(_placed(call.audio, n, center - len(call.audio) // 2), ref * 10 ** (snr_db / 20), s)
+    placed = _placed(call.audio, n, center - len(call.audio) // 2)
+    level = ref * 10 ** (snr_db / 20)
+    clean, _ = _scaled_stft(placed, level, s)
+    effects = _effects(placed, level, rng, s)
     kinds = [k for k, p in (("click", s.usv_click_prob), ("band", s.usv_band_prob)) if rng.uniform() < p]
-    total = background + clean + (_events(kinds, rng, ref, s, centered=False) if kinds else 0.0)
-    clean_mag, _ = crop_values(np.abs(clean), freqs, times, times.mean(), width_s=s.window_s, size=s.image_size)
+    total = background + clean + effects + (_events(kinds, rng, ref, s, centered=False) if kinds else 0.0)
+    first, last = crop_frames(times, float(times.mean()), s.window_s)
+    clean_mag = imresize(np.abs(clean[:, first : last + 1])[::-1], s.image_size)
     facts = {
         "label": spec.label, "duration_ms": spec.duration_s * 1e3,
         "fmin_khz": call.f_lo_hz / 1e3, "fmax_khz": call.f_hi_hz / 1e3,
         "bandwidth_khz": (call.f_hi_hz - call.f_lo_hz) / 1e3, "snr_db": snr_db,
         "harmonic": call.harmonic, "noise_types": ",".join(["background", *kinds]),
     }
-    return _image(total, freqs, times, ref, snr_db, rng, s), truth_mask(clean_mag, ref, s), facts
+    return _image(total, freqs, times, s), truth_mask(clean_mag, ref, s), facts
 
 
 def render_noise(rng: np.random.Generator, s: CandidateSettings) -> tuple[np.ndarray, np.ndarray, dict]:
     """One noise-only candidate: background plus 1-3 distinct noise events, the first centred; empty truth."""
     n = _clip_len(s)
-    background, freqs, times = stft_complex(background_noise(n, rng, sample_rate=s.sample_rate), s.sample_rate)
-    ref = band_median(background, freqs)
+    background, freqs, times, ref = _background(n, rng, s)
     count = int(rng.choice([1, 2, 3], p=[0.6, 0.3, 0.1]))
     kinds = [NOISE_TYPES[i] for i in rng.choice(len(NOISE_TYPES), size=count, replace=False)]
     total = background + _events(kinds, rng, ref, s, centered=True)
@@ -150,4 +185,4 @@ def render_noise(rng: np.random.Generator, s: CandidateSettings) -> tuple[np.nda
         "noise_types": ",".join(["background", *kinds]),
     }
     truth = np.zeros((s.image_size, s.image_size), dtype=bool)
-    return _image(total, freqs, times, ref, np.inf, rng, s), truth, facts
+    return _image(total, freqs, times, s), truth, facts

@@ -19,7 +19,7 @@ from tqdm import tqdm
 
 from usvmask.data.splits import assign_splits
 from usvmask.errors import UsvmaskError
-from usvmask.spectrogram import SAMPLE_RATE_HZ
+from usvmask.spectrogram import SAMPLE_RATE_HZ, representation
 from usvmask.synth.candidate import CandidateSettings, render_noise, render_usv
 from usvmask.synth.contours import CALL_CLASSES
 
@@ -34,11 +34,12 @@ COLUMNS = (
 
 @dataclass
 class Corpus:
-    """images (N, H, W) uint8 (calls dark), truth (N, H, W) bool, table with one row per image (``COLUMNS``)."""
+    """images (N, H, W) uint8 (VocalMat candidates: calls bright), truth (N, H, W) bool, table with one row per image (``COLUMNS``)."""
 
     images: np.ndarray
     truth: np.ndarray
     table: pd.DataFrame
+    representation: dict
 
 
 def _render_item(job: tuple[int, bool, int, CandidateSettings]) -> tuple[np.ndarray, np.ndarray, dict]:
@@ -89,13 +90,25 @@ def make_corpus(
     usv_click_prob: float = 0.15,
     usv_band_prob: float = 0.1,
     event_snr_db: tuple[float, float] = (12.0, 40.0),
-    contrast_db: tuple[float, float] = (14.0, 32.0),
+    drift_db: float = 3.0,
+    tilt_db: float = 6.0,
+    smear_prob: float = 0.3,
+    smear_db: tuple[float, float] = (-45.0, -25.0),
+    reverb_prob: float = 0.3,
+    reverb_ms: tuple[float, float] = (3.0, 20.0),
+    reverb_db: tuple[float, float] = (-25.0, -8.0),
     truth_local_db: float = 10.0,
     truth_rel_db: float = 30.0,
     truth_floor_db: float = 0.0,
     class_weights: dict[str, float] | None = None,
 ) -> Corpus:
-    """Render the corpus; SNRs (call STFT peak over median background, dB) are uniform in [min, max]."""
+    """Render the corpus; SNRs (call STFT peak over median background, dB) are uniform in [min, max].
+
+    Recording effects (see ``synth.candidate``): ``drift_db`` the largest slow level wobble of the background and
+    ``tilt_db`` the largest spectral tilt across 45-125 kHz (both dB); ``smear_prob``/``smear_db`` how often a call
+    carries broadband smear and its level under the call's peak; ``reverb_prob``/``reverb_ms``/``reverb_db`` how often
+    a call has a reverberation tail, its decay time and its level under the call's peak.
+    """
     _check(n_usv, n_noise, n_test_usv, n_test_noise, val_fraction, snr_db_min, snr_db_max, image_size,
            window_s, workers)
     if class_weights is not None and (set(class_weights) - set(CALL_CLASSES) or sum(class_weights.values()) <= 0):
@@ -104,7 +117,9 @@ def make_corpus(
         snr_db_min=float(snr_db_min), snr_db_max=float(snr_db_max), image_size=int(image_size),
         window_s=float(window_s), sample_rate=float(sample_rate), harmonic_prob=harmonic_prob,
         usv_click_prob=usv_click_prob, usv_band_prob=usv_band_prob, event_snr_db=tuple(event_snr_db),
-        contrast_db=tuple(contrast_db), truth_local_db=truth_local_db, truth_rel_db=truth_rel_db,
+        drift_db=float(drift_db), tilt_db=float(tilt_db), smear_prob=float(smear_prob), smear_db=tuple(smear_db),
+        reverb_prob=float(reverb_prob), reverb_ms=tuple(reverb_ms), reverb_db=tuple(reverb_db),
+        truth_local_db=truth_local_db, truth_rel_db=truth_rel_db,
         truth_floor_db=truth_floor_db,
         class_weights=tuple(sorted(class_weights.items())) if class_weights else None,
     )
@@ -125,7 +140,8 @@ def make_corpus(
                            n_test={"usv": n_test_usv, "noise": n_test_noise})
     table.insert(3, "split", splits)
     log.info("rendered %d USV and %d noise candidates", n_usv, n_noise)
-    return Corpus(images=images, truth=truth, table=table[list(COLUMNS)])
+    return Corpus(images=images, truth=truth, table=table[list(COLUMNS)],
+                  representation=representation(crop_s=window_s, image_size=image_size))
 
 
 class _Serial:
