@@ -2,7 +2,8 @@
 
 Reads its own params section `erosion`, and hands the sections finetune_usv, finetune_noise and enhance to the
 fine-tuning and enhancement inside the iteration; passes its input through when past erosion.max_iterations or
-when nothing is left to erode.
+when nothing is left to erode, or once the pixels erosion would remove look like call pixels
+(erosion.stop_ring_contrast, a truth-free rule).
 """
 
 import argparse

@@ -85,7 +85,7 @@ def lock_md5s(repo: Path) -> dict[str, str]:
 
 # Outputs that record wall-clock seconds or machine speed, so two runs differ there and nowhere else (README).
 TIMED = ("reports/facts/", "reports/pretrain.json", "reports/finetune_", "reports/erosion/", "reports/train_final/",
-         "reports/evaluate.json", "reports/table1.md", "reports/segment.json")
+         "reports/evaluate.json", "reports/table1.md", "reports/segment.json", "reports/summary.json")
 
 
 def test_two_clean_runs_give_byte_identical_outputs(repo: Path):

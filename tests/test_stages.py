@@ -13,6 +13,7 @@ import yaml
 
 from usvmask.data import store
 from usvmask.data.dataset import load_dataset
+from usvmask.pipeline.erosion import stop_reason
 from usvmask.stage import run_stage
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -109,6 +110,7 @@ def test_corrections_import_and_export_stages(tiny_prepared, tmp_path, monkeypat
                                       "--facts", str(tmp_path / "s.json")], monkeypatch)
     simulated = json.loads((tmp_path / "s.json").read_text())
     assert simulated["corrected"] == round(0.15 * len(data.names))  # all-empty masks: every pick is a USV
+    (tmp_path / "none").mkdir()  # an empty corrections folder: no corrections
     run_main("import_corrections", ["--data", str(tiny_prepared), "--masks", str(tmp_path / "m.zip"),
                                     "--corrections", str(tmp_path / "corr"), str(tmp_path / "none"),
                                     "--out", str(tmp_path / "c.zip"), "--facts", str(tmp_path / "i.json")],
@@ -140,7 +142,8 @@ def construction(tiny_prepared, tmp_path_factory):
     params = write_params(
         tmp / "p.yaml",
         pretrain={"input_size": 32, "max_epochs": 1, "architecture": {"name": "unet", "base_channels": 4, "depth": 2}},
-        finetune_usv={"max_epochs": 1}, finetune_noise={"max_epochs": 1}, erosion={"max_iterations": 1},
+        finetune_usv={"max_epochs": 1}, finetune_noise={"max_epochs": 1},
+        erosion={"max_iterations": 1, "stop_ring_contrast": None},
     )
     data, p = str(tiny_prepared), ["--params", str(params)]
     masks = tmp / "vm.zip"
@@ -190,6 +193,32 @@ def test_iteration_past_max_passes_everything_through(construction):
         assert (construction / "it2" / name).read_bytes() == (construction / "it1" / "masks.zip").read_bytes()
     for name in ("usv.pt", "noise.pt"):
         assert (construction / "it2" / name).read_bytes() == (construction / "it1" / "noise.pt").read_bytes()
+
+
+def _erosion_args(params, tiny_prepared, construction, out):
+    return ["--params", str(params), "--iteration", "1", "--slots", "3", "--data", str(tiny_prepared),
+            "--prev-masks", str(construction / "it0.zip"), "--prev-model", str(construction / "noise.pt"),
+            "--eroded", str(out / "e.zip"), "--out", str(out / "m.zip"), "--usv-model", str(out / "u.pt"),
+            "--noise-model", str(out / "n.pt"), "--metrics", str(out / "f.json")]
+
+
+def test_iteration_stops_by_the_truth_free_ring_contrast_rule(construction, tiny_prepared, tmp_path, monkeypatch):
+    monkeypatch.setattr("usvmask.pipeline.erosion.ring_contrast", lambda *a, **k: 0.8)
+    params = write_params(tmp_path / "p.yaml", erosion={"max_iterations": 3, "stop_ring_contrast": 0.6})
+    run_main("erosion", _erosion_args(params, tiny_prepared, construction, tmp_path), monkeypatch)
+    facts = json.loads((tmp_path / "f.json").read_text())
+    assert facts["active"] is False and facts["ring_contrast"] == 0.8
+    assert facts["reason"] == "converged"
+    assert (tmp_path / "m.zip").read_bytes() == (construction / "it0.zip").read_bytes()
+
+
+@pytest.mark.parametrize("iteration, max_it, erodible, contrast, limit, reason", [
+    (2, 1, 5, 0.1, 0.6, "past max_iterations"), (1, 3, 0, 0.9, 0.6, "nothing left to erode"),
+    (1, 3, 5, 0.59, 0.6, ""), (1, 3, 5, float("nan"), 0.6, ""), (1, 3, 5, 0.9, None, ""),
+    (1, 3, 5, 0.6, 0.6, "converged"),
+])
+def test_stop_reason_rules_in_order(iteration, max_it, erodible, contrast, limit, reason):
+    assert stop_reason(iteration, max_it, erodible, contrast, limit) == reason
 
 
 def test_max_iterations_outside_the_slots_is_one_line(construction, tiny_prepared, tmp_path, monkeypatch, capsys):

@@ -10,9 +10,12 @@
     usvmask review [--data DIR --masks MASKS.zip --out DIR]      (correct masks in the browser, on 127.0.0.1)
     usvmask info MODEL.pt                                        (the model card: how its images are made, ...)
 
-Exit status: 0 everything done; 1 the run finished but some inputs failed (each is named on stderr, the others'
-outputs are written); 2 nothing was done (bad input, params or paths: one line on stderr says what and how to fix
-it; --debug shows the traceback instead).
+Exit status, the same for every command and DVC stage:
+  0  everything done
+  1  the run finished but some inputs failed: each is named on stderr, the others' outputs are written
+  2  nothing was done: bad input, params or paths; one line on stderr names the file or key and the fix
+  3  an unexpected error (a bug): one line; --debug (or USVMASK_DEBUG=1) shows the traceback to report
+Output paths are checked before any work, and files are written atomically: an error leaves no partial output.
 """
 
 from __future__ import annotations
@@ -21,10 +24,11 @@ import argparse
 import json
 import logging
 import sys
+import textwrap
 from collections.abc import Callable, Sequence
 
 from usvmask import paths
-from usvmask.errors import EXIT_OK, EXIT_USAGE, one_line
+from usvmask.errors import EXIT_HELP, EXIT_PARTIAL, EXIT_USAGE, report
 from usvmask.infer.predict_images import add_command as add_predict_images
 from usvmask.review.cli import add_command as add_review
 from usvmask.segment.cli import add_command as add_segment
@@ -39,16 +43,21 @@ def cmd_prepare(args: argparse.Namespace) -> None:
 
 
 def cmd_vocalmat_masks(args: argparse.Namespace) -> None:
+    from usvmask.data.store import check_writable
     from usvmask.pipeline.baseline import vocalmat_masks
 
+    check_writable(args.out)
     sys.stdout.write(json.dumps(vocalmat_masks(args.data, args.out)) + "\n")
 
 
 def cmd_score(args: argparse.Namespace) -> None:
+    from usvmask.data.store import check_writable
     from usvmask.pipeline.scoring import score_masks
 
-    report = score_masks(args.data, args.masks, args.report, args.figure, title=args.title)
-    sys.stdout.write(json.dumps({k: report[k] for k in ("usv", "noise", "all") if k in report}) + "\n")
+    check_writable(args.report)
+    check_writable(args.figure)
+    scores = score_masks(args.data, args.masks, args.report, args.figure, title=args.title)
+    sys.stdout.write(json.dumps({k: scores[k] for k in ("usv", "noise", "all") if k in scores}) + "\n")
 
 
 def cmd_import_corrections(args: argparse.Namespace) -> None:
@@ -60,7 +69,12 @@ def cmd_import_corrections(args: argparse.Namespace) -> None:
 def cmd_export(args: argparse.Namespace) -> None:
     from usvmask.pipeline.export import export
 
-    sys.stdout.write(json.dumps(export(args.data, args.masks, args.out)) + "\n")
+    facts = export(args.data, args.masks, args.out)
+    sys.stdout.write(json.dumps(facts) + "\n")
+    for reason in facts["skipped"]:
+        sys.stderr.write(f"usvmask: error: {reason}\n")
+    if facts["skipped"]:
+        raise SystemExit(EXIT_PARTIAL)
 
 
 def cmd_info(args: argparse.Namespace) -> None:
@@ -105,16 +119,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     handlers.update(add_predict_images(sub))
     handlers.update(add_segment(sub))
     handlers.update(add_review(sub))
+    for subparser in sub.choices.values():
+        subparser.epilog = subparser.epilog or textwrap.fill(EXIT_HELP, 100)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    if args.debug:
-        handlers[args.command](args)
-        return EXIT_OK
-    message = one_line(lambda: handlers[args.command](args))
-    if message is not None:
-        sys.stderr.write(f"usvmask: error: {message}\n")
-        return EXIT_USAGE
-    return EXIT_OK
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("usvmask").setLevel(logging.DEBUG if args.debug else logging.INFO)  # not other libraries' INFO
+    try:
+        return report(lambda: handlers[args.command](args), debug=args.debug)
+    except SystemExit as exit_:  # a command's EXIT_PARTIAL
+        return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
 
 
 if __name__ == "__main__":

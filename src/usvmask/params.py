@@ -119,7 +119,7 @@ def call_with_params(
         return fn(**fixed, **params)
     except UsvmaskError as err:
         first = str(err).split(":", 1)[0].split(".", 1)[0]
-        if first in params:
+        if first in params and first not in {str(v) for v in fixed.values()}:  # not a path named like a key
             raise UsvmaskError(f"{where}.{err}") from err
         if source is not None and isinstance(fixed.get(first), Mapping):  # a whole section handed down
             raise UsvmaskError(f"{source}: {err}") from err

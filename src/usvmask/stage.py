@@ -2,8 +2,8 @@
 
 A stage script parses its paths and calls `run_step(fn, params_file=..., section=<its own name>, ...)` inside
 `run_stage(main)`. `run_step` reads the section, checks it against `fn`'s keyword arguments, calls `fn` and
-writes the returned facts (plus the step's wall-clock `seconds`) to the metrics file. Errors the user can fix
-(`UsvmaskError`, `OSError`) become one line on stderr and exit status 2; see `usvmask.errors.report`.
+writes the returned facts (plus the step's wall-clock `seconds`) to the metrics file. Errors become one line on
+stderr with the exit status of `usvmask.errors.report` (2 for input, params and paths, 3 for a bug).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 
 from usvmask import paths
 from usvmask.data.store import write_json
-from usvmask.errors import EXIT_USAGE, one_line
+from usvmask.errors import report
 from usvmask.params import call_with_params, read_section
 
 
@@ -35,9 +35,8 @@ def run_step(
 
 
 def run_stage(main: Callable[[], Any]) -> None:
-    """Run `main` with INFO logging; an error the user can fix prints one line on stderr and exits with status 2."""
+    """Run `main` with INFO logging; an error prints one line on stderr and exits with its status (see errors)."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    message = one_line(main)
-    if message is not None:
-        sys.stderr.write(f"usvmask: error: {message}\n")
-        sys.exit(EXIT_USAGE)
+    status = report(main)
+    if status:
+        sys.exit(status)

@@ -90,3 +90,24 @@ def test_atomic_dir_replaces_a_folder_only_when_complete(tmp_path):
         (tmp / "c.txt").write_text("3")
     assert sorted(p.name for p in out.iterdir()) == ["c.txt"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_stale_temps_of_one_target_only(tmp_path):
+    mine = tmp_path / f"{store.temp_prefix('masks.zip')}dead.zip"
+    other = tmp_path / f"{store.temp_prefix('images.zip')}live.zip"
+    mine.write_bytes(b"left by a killed run")
+    other.write_bytes(b"another writer's")
+    store.write_stack(tmp_path / "masks.zip", ["a"], np.zeros((1, 2, 2), np.uint8))  # cleans its own target first
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["masks.zip", other.name])
+
+
+def test_check_writable_names_the_path_and_the_fix(tmp_path):
+    (tmp_path / "f").write_text("x")
+    assert store.check_writable(tmp_path / "new" / "deeper", folder=True) == tmp_path / "new" / "deeper"
+    assert not (tmp_path / "new").exists()  # checked, not created
+    for path, folder, words in ((tmp_path / "f", True, "exists and is not a folder"),
+                                (tmp_path, False, "is a folder, not a file"),
+                                (tmp_path / "f" / "x.zip", False, "is a file, not a folder")):
+        with pytest.raises(UsvmaskError, match=words):
+            store.check_writable(path, folder=folder)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["f"]

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from usvmask.masks.erosion import count_erodible, erodible, erode_masks
+from usvmask.masks.erosion import ring_contrast, count_erodible, erodible, erode_masks
 from usvmask.errors import UsvmaskError
 
 
@@ -136,3 +136,36 @@ def test_alternating_anchors_keep_repeated_erosion_centred():
     twice, _ = erode_masks(default, kernel=(4, 2), factor=1, shifted_anchor=True)
     rows, cols = np.nonzero(twice)
     assert rows.mean() == 9.5 and cols.mean() == 9.5
+
+
+def test_ring_contrast_hand_values():
+    # background 10; kept row 110 (100 above); the removed row 60 (50 above) → 0.5
+    image = np.full((1, 12, 12), 10.0)
+    image[0, 5:7, 2:9] = 110
+    image[0, 4, 2:9] = 60
+    before = np.zeros((1, 12, 12), bool)
+    before[0, 4:7, 2:9] = True
+    after = before.copy()
+    after[0, 4] = False
+    assert ring_contrast(image, before, after) == pytest.approx(0.5)
+    # removing background-grey pixels scores 0, removing pixels as bright as the kept ones scores 1
+    image[0, 4, 2:9] = 10
+    assert ring_contrast(image, before, after) == pytest.approx(0.0)
+    image[0, 4, 2:9] = 110
+    assert ring_contrast(image, before, after) == pytest.approx(1.0)
+    assert np.isnan(ring_contrast(image, before, before))  # nothing removed
+
+
+def test_ring_contrast_uses_each_images_own_background():
+    # the same call on two backgrounds (10 and 100): per-image levels keep the ratio at 0.5
+    image = np.full((2, 12, 12), 10.0)
+    image[1] = 100.0
+    image[:, 5:7, 2:9] += 100
+    image[:, 4, 2:9] += 50
+    before = np.zeros((2, 12, 12), bool)
+    before[:, 4:7, 2:9] = True
+    after = before.copy()
+    after[:, 4] = False
+    assert ring_contrast(image, before, after) == pytest.approx(0.5)
+    with pytest.raises(UsvmaskError, match="one shape"):
+        ring_contrast(image[:1], before, after)

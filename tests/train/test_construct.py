@@ -9,7 +9,7 @@ from usvmask.data.dataset import Dataset
 from usvmask.errors import UsvmaskError
 from usvmask.infer.predictor import Predictor
 from usvmask.models import build_model
-from usvmask.train.construct import enhance_masks, finetune_model, mix_in_usv, usv_retention
+from usvmask.train.construct import enhance_masks, finetune_model, mix_in_usv, noise_targets_empty, usv_retention
 
 
 def arrays(n_train: int, n_val: int, value: int) -> dict:
@@ -68,3 +68,40 @@ def test_finetune_smoke_learns_from_the_current_masks(tiny):
     assert {"val_dice_vs_current", "usv_val_dice_vs_current", "usv_val_area_ratio", "best_epoch"} <= set(facts)
     with pytest.raises(UsvmaskError, match="mix_usv_fraction"):
         finetune_model(model, data, masks, kinds=("noise",), input_size=32, max_epochs=1, mix_usv_fraction=11)
+
+
+def test_noise_targets_are_empty_whatever_the_current_masks_hold():
+    masks = np.ones((3, 2, 2), bool)
+    targets = noise_targets_empty(masks, np.array(["usv", "noise", "usv"]))
+    assert targets[[0, 2]].all() and not targets[1].any() and masks.all()  # the input is not changed
+
+
+def test_noise_finetuning_trains_on_empty_targets(tiny, monkeypatch):
+    data, masks = tiny
+    masks = masks.copy()
+    masks[6:] = True  # VocalMat-style masks on noise spectrograms
+    seen = {}
+
+    def fake_train(model, **arrays):
+        seen.update(arrays)
+        raise RuntimeError("stop")
+
+    monkeypatch.setattr("usvmask.train.construct.train_model", fake_train)
+    with pytest.raises(RuntimeError, match="stop"):
+        finetune_model(build_model("unet", base_channels=4, depth=2), data, masks, kinds=("noise",), input_size=32,
+                       max_epochs=1)
+    assert len(seen["train_targets"]) == 2 and not seen["train_targets"].any() and not seen["val_targets"].any()
+
+
+def test_enhance_drops_components_of_at_most_min_area(tiny, monkeypatch):
+    data, _ = tiny
+    predicted = np.zeros((1, 8, 8), bool)
+    predicted[0, 0, 0:3] = True  # 3 pixels: dropped at min_area 3
+    predicted[0, 5:7, 5:7] = True  # 4 pixels: kept
+    monkeypatch.setattr(Predictor, "predict_masks", lambda self, images, threshold: predicted)
+    model = build_model("unet", base_channels=4, depth=2)
+    out = enhance_masks(model, data.images[:1, :8, :8], input_size=16, min_area=3)
+    assert out.sum() == 4 and out[0, 5:7, 5:7].all()
+    assert np.array_equal(enhance_masks(model, data.images[:1, :8, :8], input_size=16), predicted)
+    with pytest.raises(UsvmaskError, match="min_area"):
+        enhance_masks(model, data.images[:1], input_size=16, min_area=-1)

@@ -8,7 +8,9 @@ Layout::
 
 ``file`` is the image path relative to out_dir; the mask has the same path with ``masks`` for ``images``.
 The tree is built in a temporary folder beside ``out_dir`` (``usvmask.data.store.atomic_dir``) and swapped in only
-when complete, so a failure leaves an existing out_dir as it was.
+when complete, so a failure leaves an existing out_dir as it was (and a killed run's temporary folder is deleted by
+the next one). An image whose ``<name>.png`` is longer than the file system's name limit is skipped, named in a
+warning (``too_long_names``), and left out of the index; the others are written.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from usvmask.data.store import atomic_dir, encode_png
+from usvmask.data.store import atomic_dir, encode_png, name_limit, name_too_long
 from usvmask.errors import UsvmaskError
 
 log = logging.getLogger(__name__)
@@ -74,12 +76,23 @@ def _write_png(path: Path, array: np.ndarray) -> None:
     path.write_bytes(encode_png(array))
 
 
-def _write_tree(root: Path, names: Sequence[str], images: np.ndarray, masks: np.ndarray, rows: pd.DataFrame) -> None:
+def too_long_names(out_dir: str | os.PathLike, names: Sequence[str]) -> dict[str, str]:
+    """name -> one-line reason, for the names whose ``<name>.png`` would not fit the file system's name limit."""
+    limit = name_limit(Path(out_dir).parent)
+    found = {name: name_too_long(out_dir, f"{name}.png", limit=limit) for name in names}
+    return {name: f"{name}.png: file name {reason}; shorten the source image's name and prepare again"
+            for name, reason in found.items() if reason}
+
+
+def _write_tree(root: Path, names: Sequence[str], images: np.ndarray, masks: np.ndarray, rows: pd.DataFrame,
+                skip: Sequence[str] = ()) -> None:
     for split in SPLITS:
         (root / split / "images").mkdir(parents=True)
         (root / split / "masks").mkdir(parents=True)
-    splits = rows["split"].to_numpy()
+    splits, skip = rows["split"].to_numpy(), set(skip)
     for i, name in enumerate(tqdm(names, desc="export", unit="image", disable=None)):
+        if name in skip:
+            continue
         _write_png(root / splits[i] / "images" / f"{name}.png", images[i])
         _write_png(root / splits[i] / "masks" / f"{name}.png", masks[i].astype(np.uint8) * 255)
 
@@ -107,14 +120,20 @@ def export_dataset(
     masks: np.ndarray,
     table: pd.DataFrame,
 ) -> pd.DataFrame:
-    """Write the dataset under ``out_dir`` (replaced atomically) and return the index also saved as index.csv."""
+    """Write the dataset under ``out_dir`` (replaced atomically) and return the index also saved as index.csv.
+
+    Images whose file name would be too long are skipped (logged, not in the index)."""
     out = Path(out_dir)
     names = list(names)
     rows = _aligned_table(names, table)
     images, masks = _check_arrays(names, images, masks)
+    skip = too_long_names(out, names)
+    for reason in skip.values():
+        log.warning("skipped %s", reason)
     index = _index(names, masks, rows)
+    index = index[[name not in skip for name in names]].reset_index(drop=True)
     with atomic_dir(out) as tmp:
-        _write_tree(tmp, names, images, masks, rows)
+        _write_tree(tmp, names, images, masks, rows, skip=list(skip))
         index.to_csv(tmp / "index.csv", index=False)
-    log.info("exported %d images to %s", len(names), out)
+    log.info("exported %d images to %s", len(index), out)
     return index

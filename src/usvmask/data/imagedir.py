@@ -63,6 +63,17 @@ def list_images(image_dir: Path) -> list[tuple[str, Path]]:
     return found
 
 
+def image_names(files: list[tuple[str, Path]]) -> list[str]:
+    """``<class>-<stem>`` per file; two files giving one name (x.png and x.jpg) are an error naming both."""
+    seen: dict[str, Path] = {}
+    for label, path in files:
+        name = f"{label}-{path.stem}"
+        if name in seen:
+            raise UsvmaskError(f"{seen[name]} and {path}: both give the image name {name!r}; rename one of them")
+        seen[name] = path
+    return list(seen)
+
+
 def find_mask(mask_dir: Path, label: str, path: Path) -> Path:
     """The mask file matching an image, in mask_dir/<class>/ or mask_dir/."""
     for folder in (mask_dir / label, mask_dir):
@@ -124,7 +135,7 @@ def import_image_dir(
     labels = sorted({label for label, _ in files})
     if noise_class not in labels:
         raise UsvmaskError(f"noise_class: no folder {noise_class!r} in {image_dir}; use one of {', '.join(labels)}")
-    names = [f"{label}-{path.stem}" for label, path in files]
+    names = image_names(files)
     table = pd.DataFrame({"name": names, "label": [label for label, _ in files]})
     table["kind"] = np.where(table["label"] == noise_class, "noise", "usv")
     table["source_file"] = [str(path) for _, path in files]

@@ -2,14 +2,17 @@
 
 A DVC output of thousands of loose files costs seconds of hashing and thousands of cache objects, so every stack
 is one file. Writers build a temporary file beside the target and rename it into place, so a killed stage
-leaves either the old file or the new one, never half of one. Temporary names are short (``.tmp-<random>``,
-whatever the target's name, so a long target name cannot overflow the file-name limit) and start with
-``TEMP_PREFIX``; ``remove_stale_temps`` deletes what a killed run left behind. Every file is written mode 0644.
+leaves either the old file or the new one, never half of one. Temporary names are short
+(``.tmp-<8 hex of the target's name>-<random>``, so a long target name cannot overflow the file-name limit) and
+start with ``TEMP_PREFIX``; ``remove_stale_temps`` deletes what a killed run left behind, for one target or for a
+whole folder. The zip writers and ``atomic_dir`` clean their target's stale temps before they start. Every file is
+written mode 0644. ``check_writable`` checks an output path before any work is done.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import shutil
@@ -23,22 +26,38 @@ import cv2
 import numpy as np
 import pandas as pd
 
-from usvmask.errors import UsvmaskError
+from usvmask.errors import UsvmaskError, os_reason_and_fix
 
 FIXED_DATE = (1980, 1, 1, 0, 0, 0)
 TEMP_PREFIX = ".tmp-"
 FILE_MODE = 0o644
 
 
-def remove_stale_temps(folder: str | Path) -> int:
-    """Delete the temporary files and folders a killed writer left directly in `folder`; returns how many."""
+def temp_prefix(target: str | Path) -> str:
+    """The start of every temporary name written for `target`: ``.tmp-`` and 8 hex digits of its name."""
+    name = Path(target).name.encode("utf-8", "surrogateescape")
+    return f"{TEMP_PREFIX}{hashlib.sha1(name).hexdigest()[:8]}-"
+
+
+def remove_stale_temps(folder: str | Path, *, target: str | Path | None = None) -> int:
+    """Delete the temporary files and folders a killed writer left directly in `folder` (only `target`'s when
+    given); returns how many."""
     folder = Path(folder)
     if not folder.is_dir():
         return 0
-    stale = [p for p in folder.iterdir() if p.name.startswith(TEMP_PREFIX)]
+    prefix = TEMP_PREFIX if target is None else temp_prefix(target)
+    stale = [p for p in folder.iterdir() if p.name.startswith(prefix)]
     for path in stale:
         shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink(missing_ok=True)
     return len(stale)
+
+
+def _replace(tmp: str | Path, path: Path) -> None:
+    """os.replace whose error names the target, not the temporary file."""
+    try:
+        os.replace(tmp, path)
+    except OSError as err:
+        raise OSError(err.errno, err.strerror, str(path)) from err
 
 
 @contextlib.contextmanager
@@ -46,12 +65,12 @@ def atomic_path(path: str | Path, *, suffix: str = "") -> Iterator[Path]:
     """Yield a temporary path beside `path`; rename it onto `path` (mode 0644) only if the block succeeds."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=suffix or path.suffix[:16], dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path), suffix=suffix or path.suffix[:16], dir=path.parent)
     os.close(fd)
     os.chmod(tmp, FILE_MODE)
     try:
         yield Path(tmp)
-        os.replace(tmp, path)
+        _replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
@@ -59,21 +78,68 @@ def atomic_path(path: str | Path, *, suffix: str = "") -> Iterator[Path]:
 
 @contextlib.contextmanager
 def atomic_dir(path: str | Path) -> Iterator[Path]:
-    """Yield an empty temporary folder beside `path`; it replaces `path` (old one deleted) only on success."""
+    """Yield an empty temporary folder beside `path`; it replaces `path` (old one deleted) only on success.
+
+    What a killed earlier run left for `path` is deleted first."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=path.parent))
+    remove_stale_temps(path.parent, target=path)
+    tmp = Path(tempfile.mkdtemp(prefix=temp_prefix(path), dir=path.parent))
     os.chmod(tmp, 0o755)
     try:
         yield tmp
-        old = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=path.parent)) / "old"
+        old = Path(tempfile.mkdtemp(prefix=temp_prefix(path), dir=path.parent)) / "old"
         if path.exists():
             os.replace(path, old)
-        os.replace(tmp, path)
+        _replace(tmp, path)
         shutil.rmtree(old.parent)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp)
+
+
+def _nearest_existing(path: Path) -> Path:
+    while not path.exists() and path.parent != path:
+        path = path.parent
+    return path
+
+
+def check_writable(path: str | Path, *, folder: bool = False) -> Path:
+    """Before any work: a one-line UsvmaskError if output `path` (a file, or a folder) cannot be written there.
+
+    Catches an output that is a file where a folder is wanted (or the reverse), a file in the way of its parent
+    folders, and a folder that cannot be written (by creating and deleting a temporary file in it)."""
+    path = Path(path)
+    try:
+        if folder and path.exists() and not path.is_dir():
+            raise UsvmaskError(f"{path}: exists and is not a folder; remove it or choose another output folder")
+        if not folder and path.is_dir():
+            raise UsvmaskError(f"{path}: is a folder, not a file; give a file name or choose another output path")
+        home = _nearest_existing(path if folder else path.parent)
+        if not home.is_dir():
+            raise UsvmaskError(f"{path}: {home} is a file, not a folder; remove it or choose another output path")
+        fd, probe = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=home)
+        os.close(fd)
+        os.remove(probe)
+    except OSError as err:
+        reason, fix = os_reason_and_fix(err)
+        raise UsvmaskError(f"{path}: cannot be written ({reason}); {fix}") from err
+    return path
+
+
+def name_limit(folder: str | Path) -> int:
+    """The longest file name, in bytes, the file system that holds `folder` (or its nearest existing parent) takes."""
+    try:
+        return int(os.pathconf(_nearest_existing(Path(folder)), "PC_NAME_MAX"))
+    except (OSError, ValueError):
+        return 255
+
+
+def name_too_long(folder: str | Path, name: str, *, limit: int | None = None) -> str | None:
+    """None if file `name` fits in `folder`, else ``"too long (N > limit bytes)"``."""
+    limit = name_limit(folder) if limit is None else limit
+    size = len(os.fsencode(name))
+    return None if size <= limit else f"too long ({size} > {limit} bytes)"
 
 
 def write_bytes(path: str | Path, data: bytes) -> Path:
@@ -149,6 +215,7 @@ def write_stack(path: str | Path, names: Sequence[str], stack: np.ndarray) -> No
     """Write (N,H,W) uint8 images or bool masks as `<name>.png` members of an uncompressed zip."""
     if len(names) != len(stack):
         raise ValueError(f"{len(names)} names for {len(stack)} arrays")
+    remove_stale_temps(Path(path).parent, target=path)
     with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as zf:
         for name, array in zip(names, stack):
             zf.writestr(zip_member(f"{name}.png"), encode_png(array))

@@ -8,7 +8,9 @@ looks inverted stops with one line suggesting `--invert`, one far from the train
 so (`--no-grey-check` skips the check). Each image (any mode and size) is read as 8-bit grayscale, resized to the
 model's input size, predicted, and its probability map resized back to the original size (the one prediction
 path). Per image `<stem>_mask.png` (0/255) and `<stem>_overlay.png` (image | mask overlay) are written
-atomically. The threshold is the card's unless given. Unreadable images are named and skipped; the run goes on.
+atomically. The threshold is the card's unless given. The output folder is checked before any work (and a killed
+run's temporary files in it are deleted). Unreadable images, and images whose output name would be too long for the
+file system, are named and skipped; the run goes on and exits with status 1.
 """
 
 from __future__ import annotations
@@ -23,11 +25,11 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
-from usvmask.errors import UsvmaskError
+from usvmask.errors import EXIT_PARTIAL, UsvmaskError
 from usvmask.data.grey import check_grey as compare_grey
 from usvmask.data.grey import grey_stats
 from usvmask.data.imagedir import IMAGE_SUFFIXES, read_gray
-from usvmask.data.store import write_png
+from usvmask.data.store import check_writable, name_limit, name_too_long, remove_stale_temps, write_png
 from usvmask.infer.resize import resize_stack
 
 log = logging.getLogger(__name__)
@@ -37,7 +39,7 @@ OVERLAY_COLOUR = np.array([255, 40, 40], dtype=np.float32)  # RGB of the call ti
 
 @dataclass
 class PredictReport:
-    """Names written and (name, reason) for each image that could not be read."""
+    """Names written and (name, reason) for each image that could not be read or written."""
 
     written: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
@@ -82,6 +84,7 @@ def predict_folder(
     from usvmask.models import load_model
 
     files = list_images(image_dir)
+    check_writable(out_dir, folder=True)
     model, meta = load_model(model_file)
     card = read_card(meta, model_file)
     threshold = card["threshold"] if threshold is None else threshold
@@ -99,7 +102,9 @@ def predict_folder(
     predictor = Predictor(model, input_size=size, backend=backend, device=device, batch_size=batch_size,
                           calibration=calibration)
     report, out_dir = PredictReport(), Path(out_dir)
-    with tqdm(total=len(files), desc="predict-images", unit="img", disable=not progress) as bar:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    remove_stale_temps(out_dir)
+    with tqdm(total=len(files), desc="predict-images", unit="img", disable=None if progress else True) as bar:
         for start in range(0, len(files), batch_size):
             batch = _read_batch(files[start : start + batch_size], report)
             if batch:
@@ -135,7 +140,14 @@ def _read_batch(files: Sequence[Path], report: PredictReport) -> list[tuple[Path
 def _predict_batch(batch: list[tuple[Path, np.ndarray]], predictor, threshold: float, invert: bool, out_dir: Path,
                    report: PredictReport) -> None:
     probs = predictor.predict_proba([255 - image if invert else image for _, image in batch])
+    limit = name_limit(out_dir)
     for (path, image), prob in zip(batch, probs):
+        too_long = name_too_long(out_dir, f"{path.stem}_overlay.png", limit=limit)
+        if too_long:
+            reason = f"{path}: its output file name (<stem>_overlay.png) is {too_long}; give the image a shorter name"
+            log.warning("%s", reason)
+            report.failed.append((path.name, reason))
+            continue
         mask = prob > threshold
         write_png(out_dir / f"{path.stem}_mask.png", mask)
         write_png(out_dir / f"{path.stem}_overlay.png", overlay_montage(image, mask))
@@ -143,15 +155,17 @@ def _predict_batch(batch: list[tuple[Path, np.ndarray]], predictor, threshold: f
 
 
 def run_predict_images(args: argparse.Namespace) -> None:
-    """CLI handler: predict, print a summary line; exit status 1 (SystemExit) if any image could not be read."""
+    """CLI handler: predict, print a summary line; exit status 1 (SystemExit) if any image failed (each named)."""
     report = predict_folder(args.dir, args.model, args.out, threshold=args.threshold, invert=args.invert,
                             check_grey=not args.no_grey_check, batch_size=args.batch_size, device=args.device,
-                            backend=args.backend)
+                            backend=args.backend, progress=not args.no_progress)
     failed = f": {', '.join(n for n, _ in report.failed)}" if report.failed else ""
     sys.stdout.write(f"predict-images: wrote masks for {len(report.written)} image(s) to {args.out}; "
-                     f"{len(report.failed)} unreadable{failed}\n")
+                     f"{len(report.failed)} failed{failed}\n")
+    for _, reason in report.failed:
+        sys.stderr.write(f"usvmask: error: {reason}\n")
     if report.failed:
-        raise SystemExit(1)
+        raise SystemExit(EXIT_PARTIAL)
 
 
 def add_command(subparsers: argparse._SubParsersAction) -> dict[str, Callable[[argparse.Namespace], None]]:
@@ -173,4 +187,5 @@ def add_command(subparsers: argparse._SubParsersAction) -> dict[str, Callable[[a
                    help="auto (CUDA, then MPS, then CPU), cpu, cuda or mps")
     p.add_argument("--backend", default="auto", choices=("auto", *BACKENDS),
                    help="inference path; auto = the fastest measured on the CPU, eager elsewhere")
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     return {"predict-images": run_predict_images}

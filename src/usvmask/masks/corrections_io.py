@@ -34,7 +34,6 @@ log = logging.getLogger(__name__)
 NOISE_HEADER = "# spectrograms marked as noise (their mask is emptied); one name per line\n"
 
 
-
 @dataclass
 class Corrections:
     """Validated corrections: replacement masks, names to blank as noise, and the file each came from."""
@@ -213,7 +212,12 @@ def read_noise_list(path: Path, known: set[str]) -> set[str]:
     if not path.is_file():
         return set()
     noise: set[str] = set()
-    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise UsvmaskError(f"{path}: not UTF-8 text (byte {err.object[err.start]:#04x} at offset {err.start}); "
+                           "save it as UTF-8, one image name per line") from None
+    for lineno, line in enumerate(text.splitlines(), start=1):
         entry = line.split("#", 1)[0].strip()
         if not entry:
             continue

@@ -136,3 +136,32 @@ def count_erodible(
     stack = _as_stack(masks)
     flat = stack.reshape((-1,) + stack.shape[-2:])
     return sum(_erodible_pixels(mask, k, factor, rule)[1] for mask in flat)
+
+
+def ring_contrast(images: np.ndarray, before: np.ndarray, after: np.ndarray, *, margin: int = 3) -> float:
+    """How call-like the pixels an erosion removes are, from the images alone (no truth): 0 = as dark as the
+    background, 1 = as bright as what the erosion keeps.
+
+    ``mean(removed - bg) / mean(kept - bg)`` pooled over the stack, with calls bright (VocalMat's candidates),
+    removed = ``before & ~after``, kept = ``after`` and ``bg`` each image's mean over the pixels farther than
+    ``margin`` from any ``before`` pixel (images without such pixels are left out). While masks are wider than the calls, erosion strips background and
+    the ratio is low; once it eats into the calls it nears 1. NaN when nothing is removed or nothing is kept.
+    """
+    images = np.asarray(images, dtype=np.float64)
+    before, after = _as_stack(before), _as_stack(after)
+    if images.shape != before.shape or before.shape != after.shape:
+        raise UsvmaskError(f"ring_contrast: images {images.shape}, before {before.shape} and after {after.shape} "
+                           "must have one shape; pass masks of these images")
+    removed = before & ~after
+    flat = before.reshape((-1,) + before.shape[-2:])
+    grown = ndi.binary_dilation(flat, structure=np.ones((1, 2 * margin + 1, 2 * margin + 1), dtype=bool))
+    background = ~grown
+    n_bg = background.sum(axis=(1, 2))
+    bg_level = (images.reshape(flat.shape) * background).sum(axis=(1, 2)) / np.maximum(n_bg, 1)
+    above = (images.reshape(flat.shape) - bg_level[:, None, None]).reshape(images.shape)
+    usable = np.broadcast_to((n_bg > 0)[:, None, None], flat.shape).reshape(images.shape)
+    removed, kept = removed & usable, after & usable
+    if not removed.any() or not kept.any():
+        return float("nan")
+    span = above[kept].mean()
+    return float(above[removed].mean() / span) if span > 0 else float("nan")

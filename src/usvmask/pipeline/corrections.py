@@ -11,6 +11,7 @@ import numpy as np
 
 from usvmask.data import store
 from usvmask.data.dataset import has_truth, load_dataset, load_masks
+from usvmask.errors import UsvmaskError
 from usvmask.evaluate.metrics import dice_scores, mask_stats
 from usvmask.masks.corrections import apply_corrections, merge_corrections, simulate_corrections
 from usvmask.masks.corrections_io import load_corrections, write_corrections
@@ -19,6 +20,7 @@ from usvmask.masks.corrections_io import load_corrections, write_corrections
 def simulate(data_dir: str | Path, masks_file: str | Path, out_dir: str | Path, *, fraction: float,
              seed: int = 0) -> dict[str, Any]:
     """Play the human expert: COCO corrections of the worst `fraction` of masks (needs truth; else none)."""
+    store.check_writable(out_dir, folder=True)
     data = load_dataset(data_dir, with_truth=True)
     masks = load_masks(masks_file, data.names)
     truth, fraction = (masks, 0.0) if data.truth is None else (data.truth, fraction)
@@ -31,7 +33,14 @@ def simulate(data_dir: str | Path, masks_file: str | Path, out_dir: str | Path, 
 
 def import_corrections(data_dir: str | Path, masks_file: str | Path, corrections_dirs: Sequence[str | Path],
                        masks_out: str | Path) -> dict[str, Any]:
-    """Validate every correction folder first, then apply them all (a later folder wins); reports the changes."""
+    """Validate every correction folder first, then apply them all (a later folder wins); reports the changes.
+
+    Every folder must exist (an empty one means no corrections), so a misspelt name is an error, not a no-op."""
+    for folder in map(Path, corrections_dirs):
+        if not folder.is_dir():
+            what = "is not a folder" if folder.exists() else "no such corrections folder"
+            raise UsvmaskError(f"{folder}: {what}; check the name (an empty folder means no corrections)")
+    store.check_writable(masks_out)
     data = load_dataset(data_dir)
     masks = load_masks(masks_file, data.names)
     found = [load_corrections(d, names=data.names, shape=masks.shape[1:]) for d in corrections_dirs]

@@ -2,8 +2,11 @@
 
 Erode the previous masks, fine-tune the previous model on them (USV, then noise), and re-predict every mask.
 DVC pipelines are acyclic, so the loop is a fixed number of iteration slots, each naming its predecessor. An
-iteration past `max_iterations`, or one whose input has no erodible segment left, passes its predecessor's masks
-and model through unchanged, in seconds, and says why in its facts (`reason`).
+iteration passes its predecessor's masks and model through unchanged, in seconds, and says why in its facts
+(`reason`), when it is past `max_iterations`, when its input has no erodible segment left, or by the truth-free
+stopping rule: when the pixels the erosion would remove are call-like (their brightness above the background is at
+least `stop_ring_contrast` of the kept mask's, `masks.erosion.ring_contrast`), the masks have reached the calls'
+width and eroding further would cut into calls.
 """
 
 from __future__ import annotations
@@ -12,12 +15,14 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from usvmask.data import store
 from usvmask.data.dataset import load_dataset, load_masks
 from usvmask.errors import UsvmaskError
-from usvmask.evaluate.metrics import mask_stats
+from usvmask.evaluate.metrics import dice_scores, mask_stats
 from usvmask.infer.predictor import checkpoint_input_size
-from usvmask.masks.erosion import count_erodible, erode_masks
+from usvmask.masks.erosion import count_erodible, erode_masks, ring_contrast
 from usvmask.models import load_model, save_model
 from usvmask.params import call_with_params
 from usvmask.train.construct import enhance_masks, finetune_model
@@ -33,14 +38,30 @@ def _pass_through(reason: str, prev_masks: Path, prev_model: Path, outs: dict[st
         store.copy_file(prev_model, outs[key])
 
 
+def stop_reason(iteration: int, max_iterations: int, erodible: int, contrast: float,
+                stop_ring_contrast: float | None) -> str:
+    """Why iteration `iteration` passes through ("" when it runs): the first rule that holds, in this order."""
+    if iteration > max_iterations:
+        return "past max_iterations"
+    if erodible == 0:
+        return "nothing left to erode"
+    if stop_ring_contrast is not None and contrast >= stop_ring_contrast:  # NaN compares False: keep going
+        return "converged"  # erosion would remove call-like pixels: ring_contrast >= stop_ring_contrast
+    return ""
+
+
 def erosion_iteration(
     data_dir: str | Path, prev_masks: str | Path, prev_model: str | Path, *, eroded_out: str | Path,
     masks_out: str | Path, usv_model_out: str | Path, noise_model_out: str | Path, iteration: int, slots: int,
     max_iterations: int, kernel: list[int], factor: float, rule: str, alternate_anchor: bool = True,
+    stop_ring_contrast: float | None = 0.6, usv_epochs: int | None = None, noise_epochs: int | None = None,
     finetune_usv: dict[str, Any], finetune_noise: dict[str, Any], enhance: dict[str, Any],
     live_dir: str | Path | None = None,
 ) -> dict[str, Any]:
-    """Run iteration `iteration` of `slots`; writes the eroded and enhanced masks and both checkpoints."""
+    """Run iteration `iteration` of `slots`; writes the eroded and enhanced masks and both checkpoints.
+
+    The fine-tuning inside an iteration is warm-started from the previous iteration's model, so `usv_epochs` and
+    `noise_epochs` (None: the sections' own `max_epochs`) may be fewer than the first fine-tuning's."""
     if isinstance(max_iterations, bool) or not 0 <= max_iterations <= slots:
         raise UsvmaskError(f"max_iterations: {max_iterations} is outside [0, {slots}] (dvc.yaml has {slots} erosion "
                            f"slots); use at most {slots}, or add slots to dvc.yaml")
@@ -50,18 +71,27 @@ def erosion_iteration(
     masks = load_masks(prev_masks, data.names)
     erodible_before = count_erodible(masks, kernel=kernel, factor=factor, rule=rule)
     facts: dict[str, Any] = {"iteration": iteration, "erodible_before": erodible_before}
-    reason = ("past max_iterations" if iteration > max_iterations
-              else "nothing left to erode" if erodible_before == 0 else "")
+    if stop_ring_contrast is not None and not 0.0 < stop_ring_contrast <= 2.0:
+        raise UsvmaskError(f"stop_ring_contrast: {stop_ring_contrast!r} is outside (0, 2]; use e.g. 0.6, or null to "
+                           "never stop by this rule")
+    shifted = alternate_anchor and iteration % 2 == 0  # even kernels: alternate anchors so erosion stays centred
+    eroded, _ = erode_masks(masks, kernel=kernel, factor=factor, rule=rule, shifted_anchor=shifted)
+    usv = (data.table["kind"] == "usv").to_numpy()
+    contrast = ring_contrast(data.images[usv], masks[usv], eroded[usv])
+    facts["ring_contrast"] = None if contrast != contrast else round(contrast, 4)
+    reason = stop_reason(iteration, max_iterations, erodible_before, contrast, stop_ring_contrast)
     if reason:
         _pass_through(reason, Path(prev_masks), Path(prev_model), outs)
         return {**facts, "active": False, "reason": reason, "erodible_after": erodible_before,
-                **mask_stats(masks, data.table["kind"])}
-    shifted = alternate_anchor and iteration % 2 == 0  # even kernels: alternate anchors so erosion stays centred
-    eroded, _ = erode_masks(masks, kernel=kernel, factor=factor, rule=rule, shifted_anchor=shifted)
+                "agreement_with_previous": 100.0, **mask_stats(masks, data.table["kind"])}
     store.write_stack(outs["eroded"], data.names, eroded)
     model, meta = load_model(prev_model)
     size = checkpoint_input_size(meta, prev_model)
     live = Path(live_dir) if live_dir else None
+    if usv_epochs is not None:
+        finetune_usv = {**finetune_usv, "max_epochs": usv_epochs}
+    if noise_epochs is not None:
+        finetune_noise = {**finetune_noise, "max_epochs": noise_epochs}
     usv, usv_facts = call_with_params(finetune_model, finetune_usv, "finetune_usv", source=None, model=model,
                                       data=data, masks=eroded, kinds=("usv",), input_size=size,
                                       live_dir=live / "usv" if live else None)
@@ -75,4 +105,5 @@ def erosion_iteration(
     store.write_stack(outs["masks"], data.names, new_masks)
     return {**facts, "active": True, "reason": "eroded",
             "erodible_after": count_erodible(new_masks, kernel=kernel, factor=factor, rule=rule),
+            "agreement_with_previous": round(float(np.mean(dice_scores(new_masks, masks))), 2),
             "finetune_usv": usv_facts, "finetune_noise": noise_facts, **mask_stats(new_masks, data.table["kind"])}

@@ -9,6 +9,7 @@ from typing import Any
 
 from usvmask.data.dataset import Dataset, write_dataset
 from usvmask.data.imagedir import import_image_dir
+from usvmask.data.store import check_writable
 from usvmask.errors import UsvmaskError
 from usvmask.params import call_with_params
 from usvmask.synth.corpus import make_corpus
@@ -24,6 +25,7 @@ def prepare(out_dir: str | Path, *, source: str, synthetic: dict[str, Any] | Non
         raise UsvmaskError(f"source: unknown source {source!r}; use one of {', '.join(SOURCES)}")
     if not isinstance(sections[source], Mapping):
         raise UsvmaskError(f"{source}: missing section for this source; add it (see README)")
+    check_writable(out_dir, folder=True)
     built = call_with_params(SOURCES[source], sections[source], source, source=None)
     dataset = built if isinstance(built, Dataset) else Dataset(built.table, built.images, built.truth,
                                                                built.representation)

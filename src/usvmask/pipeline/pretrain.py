@@ -7,7 +7,8 @@ from typing import Any
 
 from usvmask.data.dataset import load_dataset
 from usvmask.infer.card import make_card
-from usvmask.models import save_model
+from usvmask.errors import UsvmaskError
+from usvmask.models import MODELS, save_model
 from usvmask.train.pretrain import pretrain_model
 
 
@@ -19,6 +20,9 @@ def pretrain(
     """Train the U-Net as a bottleneck autoencoder on every spectrogram (no masks) and save it with its card."""
     settings = dict(architecture=architecture, input_size=input_size, max_epochs=max_epochs, batch_size=batch_size,
                     lr=lr, early_stop_patience=early_stop_patience, seed=seed)
+    name = architecture.get("name")
+    if name not in MODELS:
+        raise UsvmaskError(f"architecture.name: {name!r} is not a known model; use one of {', '.join(sorted(MODELS))}")
     data = load_dataset(data_dir)
     result = pretrain_model(data, live_dir=live_dir, **settings)
     train = (data.table["split"] == "train").to_numpy()

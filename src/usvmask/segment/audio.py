@@ -24,7 +24,7 @@ import scipy.signal
 import soundfile as sf
 
 from usvmask.errors import UsvmaskError
-from usvmask.spectrogram import SAMPLE_RATE_HZ
+from usvmask.spectrogram import SAMPLE_RATE_HZ, WINDOW
 
 MIN_RATE_HZ = SAMPLE_RATE_HZ
 
@@ -75,14 +75,37 @@ def _block_align(info: sf._SoundFileInfo) -> int:
     return bits.get(info.subtype, 0) * info.channels
 
 
+def _not_audio(path: Path) -> str | None:
+    """Why ``path`` is plainly not audio, before libsndfile is asked (whose mp3 decoder prints to stderr)."""
+    if path.stat().st_size == 0:
+        return "the file is empty (0 bytes)"
+    if path.suffix.lower() in (".mp3", ".mpeg", ".mpga"):
+        with open(path, "rb") as handle:
+            head = handle.read(3)
+        if head != b"ID3" and not (len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0):
+            return "not MP3 data: no ID3 tag or MPEG frame header at the start"
+    return None
+
+
+def _read_info(path: Path) -> sf._SoundFileInfo:
+    """libsndfile's view of ``path``, or a one-line error saying what is wrong with the file."""
+    try:
+        reason = _not_audio(path)
+        if reason is None:
+            return sf.info(str(path))
+    except (sf.LibsndfileError, RuntimeError) as err:
+        reason = str(err).split(":")[-1].strip().rstrip(".") or type(err).__name__
+        if "possibly a pipe" in reason or "not recognised" in reason.lower():
+            reason = f"its contents are not {path.suffix.lstrip('.').upper() or 'audio'} audio libsndfile can decode"
+    except OSError as err:
+        reason = (err.strerror or type(err).__name__).lower()
+    raise UsvmaskError(f"{path}: not a readable audio file ({reason}); convert it to WAV or FLAC")
+
+
 def probe(path: str | Path, *, channel: int = 0) -> AudioInfo:
     """Validate ``path`` (readable audio, >= 250 kHz, not empty, not truncated, ``channel`` present)."""
     path = Path(path)
-    try:
-        info = sf.info(str(path))
-    except (sf.LibsndfileError, RuntimeError, OSError) as err:
-        reason = str(err).split(":")[-1].strip() or type(err).__name__
-        raise UsvmaskError(f"{path}: not a readable audio file ({reason}); convert it to WAV or FLAC") from err
+    info = _read_info(path)
     if info.frames <= 0:
         raise UsvmaskError(f"{path}: holds no samples (zero length); re-export the recording")
     if info.samplerate < MIN_RATE_HZ:
@@ -97,6 +120,11 @@ def probe(path: str | Path, *, channel: int = 0) -> AudioInfo:
         raise UsvmaskError(
             f"{path}: truncated (header declares {declared / info.samplerate:.3f} s, file holds "
             f"{info.frames / info.samplerate:.3f} s); copy the file again or repair its header"
+        )
+    if info.frames * SAMPLE_RATE_HZ < WINDOW * info.samplerate:
+        raise UsvmaskError(
+            f"{path}: holds {info.frames} samples ({info.frames / info.samplerate * 1e3:.2f} ms), shorter than one "
+            f"{WINDOW}-sample STFT window at {SAMPLE_RATE_HZ // 1000} kHz; give a longer recording"
         )
     g = math.gcd(SAMPLE_RATE_HZ, int(info.samplerate))
     return AudioInfo(path, int(info.samplerate), info.channels, int(info.frames), SAMPLE_RATE_HZ // g,

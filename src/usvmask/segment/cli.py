@@ -3,7 +3,7 @@
     usvmask segment PATH... --model MODEL.pt --out DIR [--recursive] [--channel 0] [--xlsx] [--threshold 0.5]
 
 Exit status: 0 when every file was segmented, 1 when some file failed (each is named on stderr; the other
-files' results are written), 2 when the run could not start (e.g. no model).
+files' results are written), 2 when nothing was done (no model, no readable path, an unusable --out, ...).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import json
 import sys
 from collections.abc import Callable
 
+from usvmask.errors import EXIT_PARTIAL
 from usvmask.segment.core import SegmentSettings
 
 _DEFAULTS = SegmentSettings()
@@ -43,7 +44,7 @@ def cmd_segment(args: argparse.Namespace) -> None:
     for message in result.failed.values():
         sys.stderr.write(f"usvmask: error: {message}\n")
     if result.failed:
-        raise SystemExit(1)
+        raise SystemExit(EXIT_PARTIAL)
 
 
 def add_command(sub: argparse._SubParsersAction) -> dict[str, Callable[[argparse.Namespace], None]]:

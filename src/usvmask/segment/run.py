@@ -4,7 +4,8 @@ The run folder holds ``calls.csv`` (every call of every file that succeeded, wit
 ``calls.xlsx``, ``files/<name>.csv`` (written as soon as each file is done, so finished work survives an
 interrupted run), ``masks/<name>.zip`` (per-call mask PNGs), ``figures/<name>.png`` (overview with calls
 outlined) and ``run.json`` (files done, files failed with the reason, timings). A file that fails is named in
-``run.json`` and the log, and nothing of it is written; the other files go on.
+``run.json`` and the log, and nothing of it is written; the other files go on. The run folder is checked before
+any work, and the temporary files a killed run left in it are deleted at the start.
 """
 
 from __future__ import annotations
@@ -20,14 +21,15 @@ import pandas as pd
 import soundfile as sf
 from tqdm.auto import tqdm
 
-from usvmask.errors import UsvmaskError
-from usvmask.data.store import write_json
-from usvmask.segment.audio import iter_array_chunks, iter_chunks, probe
+from usvmask.data.store import check_writable, name_limit, name_too_long, remove_stale_temps, write_json
+from usvmask.errors import UsvmaskError, describe_os_error
+from usvmask.segment.audio import AudioInfo, iter_array_chunks, iter_chunks, probe
 from usvmask.segment.candidates import Predict
 from usvmask.segment.core import SegmentSettings, Timings, segment_chunks
 from usvmask.segment.outputs import MaskZip, Overview, write_overview, write_tables
 
 log = logging.getLogger(__name__)
+OUT_FOLDERS = ("masks", "figures", "files")  # sub-folders of the run folder, one file per recording in each
 AUDIO_SUFFIXES = frozenset("." + ext.lower() for ext in sf.available_formats()) | {".wave", ".aif"}
 
 
@@ -97,6 +99,10 @@ def _unique_names(files: list[Path]) -> list[str]:
 def segment_file(path: Path, name: str, out_dir: Path, predict: Predict, settings: SegmentSettings, *,
                  channel: int = 0, timings: Timings | None = None, bar: tqdm | None = None) -> pd.DataFrame:
     """Segment one recording; writes its figure, mask zip and ``files/<name>.csv`` only if it succeeds."""
+    too_long = name_too_long(out_dir, f"{name}.zip", limit=name_limit(out_dir))
+    if too_long:
+        raise UsvmaskError(f"{path}: its output file name (<name>.zip) is {too_long}; give the recording a "
+                           "shorter name")
     info = probe(path, channel=channel)
     overview = Overview(info.duration_s)
     masks = MaskZip(out_dir / "masks" / f"{name}.zip")
@@ -134,32 +140,33 @@ def segment_paths(paths: Sequence[str | Path], *, model: str | Path, out_dir: st
                   settings: SegmentSettings | None = None, channel: int = 0, recursive: bool = False,
                   xlsx: bool = False, device: str = "auto", backend: str = "auto",
                   progress: bool = True) -> RunResult:
-    """Segment every recording named by ``paths`` into ``out_dir``; failures are recorded, not raised."""
+    """Segment every recording named by ``paths`` into ``out_dir``; failures are recorded, not raised.
+
+    Raises (nothing written) when no input is usable, ``out_dir`` cannot be written or the model cannot be read."""
     settings = settings or SegmentSettings()
     out_dir = Path(out_dir)
-    files, failed = collect_inputs(paths, recursive=recursive)
-    if not files and not failed:
-        raise UsvmaskError(f"{', '.join(map(str, paths))}: no audio files found; pass WAV files or folders")
+    infos, failed = _usable_inputs(paths, recursive=recursive, channel=channel)
+    check_writable(out_dir, folder=True)
     predict, card = make_predictor(model, batch_size=settings.batch_size, device=device, backend=backend)
     settings = settings.with_card(card)
+    for folder in (out_dir, *(out_dir / sub for sub in OUT_FOLDERS)):
+        remove_stale_temps(folder)
     result, tables, start = RunResult(pd.DataFrame(), failed=failed), [], time.perf_counter()
-    total = sum(_duration(p) for p in files)
-    with tqdm(total=round(total, 3), unit="s", desc="segment", disable=not progress, leave=False) as bar:
-        for path, name in zip(files, _unique_names(files)):
+    total = sum(info.duration_s for info in infos.values())
+    with tqdm(total=round(total, 3), unit="s", desc="segment", disable=None if progress else True,
+              leave=False) as bar:
+        for path, name in zip(infos, _unique_names(list(infos))):
             try:
                 table = segment_file(path, name, out_dir, predict, settings, channel=channel,
                                      timings=result.timings, bar=bar)
-            except UsvmaskError as err:
-                result.failed[str(path)] = str(err)
-                log.error("%s", err)
-                continue
             except Exception as err:  # noqa: BLE001 - one bad file must not lose the others' results
-                result.failed[str(path)] = f"{path}: unexpected {type(err).__name__} ({err}); report it with the file"
-                log.exception("%s failed", path)
+                result.failed[str(path)] = _reason(path, err)
+                log.error("%s", result.failed[str(path)])
+                log.debug("traceback of %s", path, exc_info=True)  # shown with usvmask --debug
                 continue
             tables.append(table)
             result.done.append(str(path))
-            result.audio_s += _duration(path)
+            result.audio_s += infos[path].duration_s
     result.wall_s = time.perf_counter() - start
     result.table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
     if tables:
@@ -168,9 +175,32 @@ def segment_paths(paths: Sequence[str | Path], *, model: str | Path, out_dir: st
     return result
 
 
-def _duration(path: Path) -> float:
-    try:
-        info = sf.info(str(path))
-        return info.frames / info.samplerate if info.samplerate else 0.0
-    except (RuntimeError, OSError):
-        return 0.0
+def _usable_inputs(paths: Sequence[str | Path], *, recursive: bool,
+                   channel: int) -> tuple[dict[Path, AudioInfo], dict[str, str]]:
+    """The recordings that pass ``probe`` and (path -> reason) for the others; an error if none passes."""
+    files, failed = collect_inputs(paths, recursive=recursive)
+    infos: dict[Path, AudioInfo] = {}
+    for path in files:
+        try:
+            infos[path] = probe(path, channel=channel)
+        except (UsvmaskError, OSError) as err:
+            failed[str(path)] = _reason(path, err)
+    if not infos:
+        more = f" (and {len(failed) - 1} more failing)" if len(failed) > 1 else ""
+        first = next(iter(failed.values()), f"{', '.join(map(str, paths))}: no audio files found; pass WAV files "
+                                            "or folders of them")
+        raise UsvmaskError(first + more)
+    for reason in failed.values():
+        log.error("%s", reason)
+    return infos, failed
+
+
+def _reason(path: Path, err: Exception) -> str:
+    """One line naming ``path`` for a file's failure."""
+    if isinstance(err, OSError):
+        text = describe_os_error(err)
+    elif isinstance(err, UsvmaskError):
+        text = str(err).replace("\n", " ")
+    else:
+        return f"{path}: unexpected {type(err).__name__} ({err}); report it with the file"
+    return text if text.startswith(str(path)) else f"{path}: {text}"

@@ -16,6 +16,7 @@ from usvmask.data.dataset import Dataset, split_arrays
 from usvmask.errors import UsvmaskError
 from usvmask.evaluate.metrics import dice_scores
 from usvmask.infer.predictor import Predictor
+from usvmask.masks.vocalmat import keep_large_components
 from usvmask.train.loop import TrainResult, train_model
 from usvmask.train.losses import HybridLoss
 
@@ -41,13 +42,14 @@ def finetune_model(
 ) -> tuple[TrainResult, dict[str, float]]:
     """Continue training `model` to predict the current `masks` of the `kinds` spectrograms.
 
-    Noise fine-tuning (kinds=("noise",)) trains towards empty masks; `mix_usv_fraction` adds that fraction
-    (relative to the number of noise images) of USV spectrograms with their current masks, so the model does not
-    learn to erase calls. Returns the result and truth-free facts (`usv_retention`).
+    Noise spectrograms always train towards empty masks (SqueakOut §2 step 3), whatever their current masks hold;
+    `mix_usv_fraction` adds that fraction (relative to the number of noise images) of USV spectrograms with their
+    current masks, so the model does not learn to erase calls. Returns the result and truth-free facts
+    (`usv_retention`).
     """
     if not 0.0 <= mix_usv_fraction <= 10.0:
         raise UsvmaskError(f"mix_usv_fraction: {mix_usv_fraction} is outside [0, 10]; use e.g. 0.5")
-    targets = masks
+    targets = noise_targets_empty(masks, data.table["kind"].to_numpy())
     model.set_skips(True)
     arrays = split_arrays(data, targets, kinds)
     if mix_usv_fraction > 0 and "usv" not in kinds:
@@ -62,6 +64,13 @@ def finetune_model(
     return result, facts
 
 
+def noise_targets_empty(masks: np.ndarray, kinds: np.ndarray) -> np.ndarray:
+    """The training targets: the current masks, with every noise spectrogram's mask cleared."""
+    targets = masks.copy()
+    targets[kinds == "noise"] = False
+    return targets
+
+
 def usv_retention(model: nn.Module, data: Dataset, masks: np.ndarray, input_size: int) -> dict[str, float]:
     """Truth-free check that USV masks survive: Dice of the model's predictions vs the current USV val masks."""
     rows = ((data.table["split"] == "val") & (data.table["kind"] == "usv")).to_numpy()
@@ -73,8 +82,14 @@ def usv_retention(model: nn.Module, data: Dataset, masks: np.ndarray, input_size
 
 def enhance_masks(
     model: nn.Module, images: np.ndarray, *, input_size: int, threshold: float = 0.5, batch_size: int = 16,
-    backend: str = "eager",
+    backend: str = "eager", min_area: int = 0,
 ) -> np.ndarray:
-    """Every mask re-predicted by `model` through the one prediction path, at the images' size."""
+    """Every mask re-predicted by `model` through the one prediction path, at the images' size; components of at
+    most `min_area` pixels are dropped, as VocalMat drops small components."""
+    if isinstance(min_area, bool) or not isinstance(min_area, int) or min_area < 0:
+        raise UsvmaskError(f"min_area: {min_area!r} must be a whole number of pixels >= 0; use e.g. 20")
     predictor = Predictor(model, input_size=input_size, backend=backend, device="cpu", batch_size=batch_size)
-    return predictor.predict_masks(images, threshold=threshold)
+    masks = predictor.predict_masks(images, threshold=threshold)
+    if min_area:
+        masks = np.stack([keep_large_components(m, min_area) for m in masks])
+    return masks

@@ -1,0 +1,125 @@
+"""The README's "Comparing experiments" commands, run verbatim in a fresh clone of the tiny pipeline.
+
+The code blocks are read from README.md, so the README and this test cannot drift apart. The fresh clone is a
+temporary git repository holding the code and a tiny params.yaml, and no outputs: the first `dvc exp run` builds
+everything, the variant re-runs the erosion loop and what follows (together 8.5 min on 2 cores shared with a
+benchmark; the sweep, marked slow, 6 min more).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from test_dvc_pipeline import ROOT, run, tiny_params
+
+WIDTH = 120  # the terminal the tables must fit
+# Tiny masks fill most of the 227² image. With a 96×96 kernel the baseline's factor 4 (36,864 px) finds segments to
+# erode, while the README's factor 6 (55,296 px, more than the whole image) finds none: the variant's erosion
+# iteration passes its input through, so its numbers differ from the baseline's.
+TINY_KERNEL = [96, 96]
+
+
+def readme_blocks() -> list[list[str]]:
+    """The command lines of each bash block of the README's "Comparing experiments" section."""
+    text = (ROOT / "README.md").read_text()
+    section = text.split("\n## Comparing experiments\n", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```bash\n(.*?)```", section, flags=re.DOTALL)
+    return [[line for line in block.splitlines() if line.strip()] for block in blocks]
+
+
+def shell(line: str, repo: Path) -> str:
+    """Run one README line as a user would, in a 120-column terminal; the stages run the clone's own code."""
+    env = {**os.environ, "COLUMNS": str(WIDTH), "PYTHONPATH": str(repo / "src")}
+    done = subprocess.run(["bash", "-c", line], cwd=repo, capture_output=True, text=True, env=env)
+    assert done.returncode == 0, f"{line} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    return done.stdout
+
+
+def fresh_clone(root: Path) -> Path:
+    """A git repository of the code and a tiny params.yaml, committed, without any output (as after git clone)."""
+    repo = root / "clone"
+    repo.mkdir()
+    shutil.copy(ROOT / "dvc.yaml", repo / "dvc.yaml")
+    shutil.copy(ROOT / ".gitignore", repo / ".gitignore")
+    shutil.copytree(ROOT / "stages", repo / "stages", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "src", repo / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    shutil.copytree(ROOT / "data" / "corrections" / "manual", repo / "data" / "corrections" / "manual")
+    params = tiny_params()
+    params["erosion"]["kernel"] = TINY_KERNEL
+    (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    for cmd in (["git", "init", "-q"], ["git", "config", "user.email", "ci@example.com"],
+                ["git", "config", "user.name", "ci"], ["dvc", "init", "-q"],
+                ["dvc", "config", "core.analytics", "false"], ["git", "add", "-A"], ["git", "commit", "-qm", "tiny"]):
+        run(cmd, repo)
+    return repo
+
+
+@pytest.fixture(scope="module")
+def compared(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    """The clone after the README's comparison block, and each command's output."""
+    if shutil.which("git") is None or shutil.which("dvc") is None:
+        pytest.skip("git and dvc are needed")
+    repo = fresh_clone(tmp_path_factory.mktemp("experiments"))
+    outputs = {line: shell(line, repo) for line in readme_blocks()[0]}
+    return repo, outputs
+
+
+def output_of(outputs: dict[str, str], command: str) -> str:
+    return next(out for line, out in outputs.items() if line.startswith(command))
+
+
+def diff_rows(table: str) -> dict[str, list[str]]:
+    """`dvc metrics diff` table → {metric: [path, old, new, change]} (columns are 2+ spaces apart)."""
+    rows = [re.split(r"\s{2,}", line.strip()) for line in table.strip().splitlines()]
+    assert rows and rows[0][:2] == ["Path", "Metric"], table
+    return {row[1]: [row[0], *row[2:]] for row in rows[1:]}
+
+
+def assert_fits(table: str) -> None:
+    too_wide = [line for line in table.splitlines() if len(line) > WIDTH]
+    assert too_wide == [] and "…" not in table, f"does not fit {WIDTH} columns:\n{table}"
+
+
+def test_readme_comparison_shows_the_variants_erosion_numbers(compared):
+    repo, outputs = compared
+    table = output_of(outputs, "dvc metrics diff")
+    assert_fits(table)
+    rows = diff_rows(table)
+    assert {row[0] for row in rows.values()} == {"reports/summary.json"}
+    erosion = {key for key in rows if re.fullmatch(r"it[1-3]_(usv|noise)|iters|stop", key)}
+    assert erosion, f"no erosion number changed:\n{table}"
+    assert not rows.keys() & {"vm_usv", "vm_noise", "it0_usv", "it0_noise"}, "upstream of the erosion loop changed"
+    assert "total_s" in rows
+    summary = json.loads((repo / "reports" / "summary.json").read_text())  # the variant's, now in the workspace
+    assert summary["stop"] == "nothing left to erode" and summary["iters"] == 0
+    assert len(summary) <= 24 and not any(isinstance(value, dict) for value in summary.values())
+
+
+def test_readme_plots_diff_draws_both_experiments_on_one_figure(compared):
+    repo, _ = compared
+    html = (repo / "dvc_plots" / "index.html").read_text()
+    assert html.count("$schema") == 1  # one figure
+    assert {"baseline", "factor6"} <= set(re.findall(r'"rev": "([^"]+)"', html))
+    assert '"dice_usv"' in html and "Dice vs truth per construction iteration" in html
+
+
+@pytest.mark.slow
+def test_readme_sweep_table_compares_every_value(compared):  # three experiments in temporary copies
+    repo, _ = compared
+    lines = readme_blocks()[1]
+    outputs = {line: shell(line, repo) for line in lines}
+    table = outputs[lines[-1]]
+    assert_fits(table)
+    rows = {m.group(1): line for line in table.splitlines() if (m := re.search(r"\[(factor-\d)\]", line))}
+    assert sorted(rows) == ["factor-1", "factor-2", "factor-3"], table
+    factors = {name: line.split()[-1] for name, line in rows.items()}
+    assert factors == {"factor-1": "3", "factor-2": "4", "factor-3": "6"}, table
+    assert "nothing left to erode" in rows["factor-3"] and "nothing left to erode" not in rows["factor-2"]
