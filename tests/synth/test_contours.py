@@ -106,3 +106,11 @@ def test_harmonic_is_at_twice_f0():
     upper = freqs > 90_000
     f_h = freqs[upper][col[upper].argmax()]
     assert f_h == pytest.approx(2 * np.mean(spec.f_range_hz), abs=3_000)
+
+
+def test_long_calls_are_drawn_in_the_long_range_and_off_by_default():
+    long = [sample_call(np.random.default_rng(i), "chevron", long_prob=1.0).duration_s for i in range(20)]
+    assert all(0.060 <= d <= 0.190 for d in long)
+    plain = sample_call(np.random.default_rng(3), "chevron")
+    assert sample_call(np.random.default_rng(3), "chevron", long_prob=0.0) == plain  # no draw when off
+    assert sample_call(np.random.default_rng(3), "short", long_prob=1.0).duration_s <= 0.005  # short stays short

@@ -80,3 +80,13 @@ def test_paper_preset_split_sizes():
     assert np.sum(usv == "test") == 849
     assert np.sum(usv == "val") == round(0.1 * (10871 - 849))
     assert np.sum(split == "test") == 849
+
+
+def test_empty_noise_candidates_hold_background_only_and_long_calls_are_long():
+    corpus = make_corpus(seed=3, **{**ARGS, "n_usv": 6, "n_noise": 3, "n_test_usv": 0, "n_test_noise": 0},
+                         empty_noise_prob=1.0, long_call_prob=1.0)
+    table = corpus.table
+    assert (table.noise_types[table.kind == "noise"] == "background").all()
+    assert (table.duration_ms[(table.kind == "usv") & (table.label != "short")] >= 60).all()
+    with pytest.raises(UsvmaskError, match="empty_noise_prob"):
+        make_corpus(seed=0, **ARGS, empty_noise_prob=1.5)

@@ -24,10 +24,14 @@ Place = tuple[CandidateGrid, int, int]  # grid, first frame, last frame (inclusi
 
 def crop_images(power: np.ndarray, freqs_hz: np.ndarray, times_s: np.ndarray, centres_s: np.ndarray, *,
                 width_s: float, size: int) -> tuple[np.ndarray, list[Place]]:
-    """Candidate images (N, size, size) uint8 around ``centres_s`` from dB power (F, T), and where each sits."""
+    """Candidate images (N, size, size) uint8 around ``centres_s`` from dB power (F, T), and where each sits.
+
+    A centre nearer than ``width_s / 2`` to either end of the chunk is moved inward, so every crop spans the full
+    width and keeps the time scale the model was trained on (VocalMat would clamp and stretch it)."""
     images = np.empty((len(centres_s), size, size), dtype=np.uint8)
     places = []
-    for i, centre in enumerate(centres_s):
+    lo, hi = float(times_s[0]) + width_s / 2, float(times_s[-1]) - width_s / 2
+    for i, centre in enumerate(np.clip(centres_s, lo, hi) if hi > lo else centres_s):
         images[i], grid, first, last = render_candidate(power, freqs_hz, times_s, float(centre), width_s=width_s,
                                                         size=size)
         places.append((grid, first, last))

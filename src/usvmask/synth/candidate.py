@@ -60,6 +60,8 @@ class CandidateSettings:
     truth_rel_db: float = 30.0
     truth_floor_db: float = 0.0
     class_weights: tuple[tuple[str, float], ...] | None = None
+    long_call_prob: float = 0.0
+    empty_noise_prob: float = 0.0
 
 
 def _clip_len(s: CandidateSettings) -> int:
@@ -150,7 +152,8 @@ def _image(total: np.ndarray, freqs: np.ndarray, times: np.ndarray, s: Candidate
 def render_usv(rng: np.random.Generator, s: CandidateSettings) -> tuple[np.ndarray, np.ndarray, dict]:
     """One USV candidate: (image uint8, truth bool, facts) with the call near the centre."""
     n = _clip_len(s)
-    spec = sample_call(rng, class_weights=dict(s.class_weights) if s.class_weights else None)
+    spec = sample_call(rng, class_weights=dict(s.class_weights) if s.class_weights else None,
+                       long_prob=s.long_call_prob)
     call = render_call(spec, rng, sample_rate=s.sample_rate, harmonic_prob=s.harmonic_prob)
     background, freqs, times, ref = _background(n, rng, s)
     snr_db = float(rng.uniform(s.snr_db_min, s.snr_db_max))
@@ -173,12 +176,14 @@ def render_usv(rng: np.random.Generator, s: CandidateSettings) -> tuple[np.ndarr
 
 
 def render_noise(rng: np.random.Generator, s: CandidateSettings) -> tuple[np.ndarray, np.ndarray, dict]:
-    """One noise-only candidate: background plus 1-3 distinct noise events, the first centred; empty truth."""
+    """One noise-only candidate: background plus 1-3 distinct noise events, the first centred, or (with
+    probability ``empty_noise_prob``) background alone; empty truth."""
     n = _clip_len(s)
     background, freqs, times, ref = _background(n, rng, s)
-    count = int(rng.choice([1, 2, 3], p=[0.6, 0.3, 0.1]))
+    empty = s.empty_noise_prob > 0 and rng.uniform() < s.empty_noise_prob
+    count = 0 if empty else int(rng.choice([1, 2, 3], p=[0.6, 0.3, 0.1]))
     kinds = [NOISE_TYPES[i] for i in rng.choice(len(NOISE_TYPES), size=count, replace=False)]
-    total = background + _events(kinds, rng, ref, s, centered=True)
+    total = background + (_events(kinds, rng, ref, s, centered=True) if kinds else 0.0)
     facts = {
         "label": "noise", "duration_ms": np.nan, "fmin_khz": np.nan, "fmax_khz": np.nan,
         "bandwidth_khz": np.nan, "snr_db": np.nan, "harmonic": False,

@@ -22,6 +22,7 @@ CALL_CLASSES = (
 DURATION_RANGE_MS = (2.6, 192.0)
 BANDWIDTH_RANGE_KHZ = (0.4, 77.0)
 BAND_LIMITS_HZ = (48_000.0, 122_000.0)
+LONG_CALL_MS = (60.0, 190.0)
 
 # class: (median duration ms, log-sd, median bandwidth kHz, log-sd)
 _CLASS_STATS = {
@@ -126,8 +127,13 @@ def sample_call(
     *,
     class_weights: dict[str, float] | None = None,
     band_hz: tuple[float, float] = BAND_LIMITS_HZ,
+    long_prob: float = 0.0,
+    long_ms: tuple[float, float] = LONG_CALL_MS,
 ) -> CallSpec:
-    """Draw one call of ``label`` (or of a class drawn by ``class_weights``, default equal) inside ``band_hz``."""
+    """Draw one call of ``label`` (or of a class drawn by ``class_weights``, default equal) inside ``band_hz``.
+
+    With probability ``long_prob`` the call's duration is instead log-uniform in ``long_ms``: the long calls of pups
+    and of some adults (deer-mouse pup calls last 100-200 ms) that the class medians almost never reach."""
     if label is None:
         weights = class_weights or {c: 1.0 for c in CALL_CLASSES}
         unknown = set(weights) - set(CALL_CLASSES)
@@ -141,6 +147,8 @@ def sample_call(
     d_med, d_sd, b_med, b_sd = _CLASS_STATS[label]
     d_hi = 5.0 if label == "short" else DURATION_RANGE_MS[1]
     duration_ms = _lognormal(rng, d_med, d_sd, DURATION_RANGE_MS[0], d_hi)
+    if long_prob > 0 and label != "short" and rng.uniform() < long_prob:
+        duration_ms = float(np.exp(rng.uniform(np.log(long_ms[0]), np.log(long_ms[1]))))
     span = band_hz[1] - band_hz[0]
     bw_hz = 1e3 * _lognormal(rng, b_med, b_sd, BANDWIDTH_RANGE_KHZ[0], min(BANDWIDTH_RANGE_KHZ[1], span / 1e3))
     elements = _shape(label, rng)

@@ -101,16 +101,23 @@ def make_corpus(
     truth_rel_db: float = 30.0,
     truth_floor_db: float = 0.0,
     class_weights: dict[str, float] | None = None,
+    long_call_prob: float = 0.0,
+    empty_noise_prob: float = 0.0,
 ) -> Corpus:
     """Render the corpus; SNRs (call STFT peak over median background, dB) are uniform in [min, max].
 
     Recording effects (see ``synth.candidate``): ``drift_db`` the largest slow level wobble of the background and
     ``tilt_db`` the largest spectral tilt across 45-125 kHz (both dB); ``smear_prob``/``smear_db`` how often a call
     carries broadband smear and its level under the call's peak; ``reverb_prob``/``reverb_ms``/``reverb_db`` how often
-    a call has a reverberation tail, its decay time and its level under the call's peak.
+    a call has a reverberation tail, its decay time and its level under the call's peak. ``long_call_prob`` is the
+    share of calls 60-190 ms long (pup calls), ``empty_noise_prob`` the share of noise candidates that hold
+    background alone.
     """
     _check(n_usv, n_noise, n_test_usv, n_test_noise, val_fraction, snr_db_min, snr_db_max, image_size,
            window_s, workers)
+    for key, value in (("long_call_prob", long_call_prob), ("empty_noise_prob", empty_noise_prob)):
+        if not 0.0 <= value <= 1.0:
+            raise UsvmaskError(f"{key}: {value} is outside [0, 1]; use e.g. 0.15")
     if class_weights is not None and (set(class_weights) - set(CALL_CLASSES) or sum(class_weights.values()) <= 0):
         raise UsvmaskError(f"class_weights: need positive weights over {list(CALL_CLASSES)}")
     settings = CandidateSettings(
@@ -122,6 +129,7 @@ def make_corpus(
         truth_local_db=truth_local_db, truth_rel_db=truth_rel_db,
         truth_floor_db=truth_floor_db,
         class_weights=tuple(sorted(class_weights.items())) if class_weights else None,
+        long_call_prob=float(long_call_prob), empty_noise_prob=float(empty_noise_prob),
     )
     n = n_usv + n_noise
     jobs = [(i, i < n_usv, int(seed), settings) for i in range(n)]
