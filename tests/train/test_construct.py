@@ -105,3 +105,22 @@ def test_enhance_drops_components_of_at_most_min_area(tiny, monkeypatch):
     assert np.array_equal(enhance_masks(model, data.images[:1, :8, :8], input_size=16), predicted)
     with pytest.raises(UsvmaskError, match="min_area"):
         enhance_masks(model, data.images[:1], input_size=16, min_area=-1)
+
+
+def test_usv_spectrograms_with_empty_current_masks_are_left_out(tiny, monkeypatch):
+    data, masks = tiny
+    masks = masks.copy()
+    masks[0] = False  # train USV 0: VocalMat missed its call
+    seen = {}
+
+    def fake_train(model, **arrays):
+        seen.update(arrays)
+        raise RuntimeError("stop")
+
+    monkeypatch.setattr("usvmask.train.construct.train_model", fake_train)
+    model = build_model("unet", base_channels=4, depth=2)
+    for skip, n_train in ((True, 2), (False, 3)):  # train USVs are rows 0, 1, 2
+        with pytest.raises(RuntimeError, match="stop"):
+            finetune_model(model, data, masks, kinds=("usv",), input_size=32, max_epochs=1, skip_empty_usv=skip)
+        assert len(seen["train_targets"]) == n_train
+    assert seen["train_targets"].any(axis=(1, 2)).sum() == 2

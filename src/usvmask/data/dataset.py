@@ -87,11 +87,15 @@ def load_masks(masks_file: str | Path, names: list[str]) -> np.ndarray:
     return store.read_stack(masks_file, names, kind="mask")
 
 
-def split_arrays(data: Dataset, targets: np.ndarray, kinds: tuple[str, ...]) -> dict[str, np.ndarray]:
-    """Train/val images and targets of the given kinds (noise targets are whatever `targets` holds)."""
+def split_arrays(data: Dataset, targets: np.ndarray, kinds: tuple[str, ...],
+                 keep: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Train/val images and targets of the given kinds (and of the rows `keep` marks, when given); noise targets
+    are whatever `targets` holds."""
     out = {}
     for split in ("train", "val"):
         rows = (data.table["split"] == split).to_numpy() & data.table["kind"].isin(kinds).to_numpy()
+        if keep is not None:
+            rows &= keep
         if not rows.any():
             raise UsvmaskError(f"{split} split: no {'/'.join(kinds)} spectrograms; enlarge the dataset or val_fraction")
         out[f"{split}_images"], out[f"{split}_targets"] = data.images[rows], targets[rows]

@@ -38,22 +38,26 @@ def finetune_model(
     model: nn.Module, data: Dataset, masks: np.ndarray, *, kinds: tuple[str, ...], input_size: int,
     max_epochs: int, batch_size: int = 8, lr: float = 1e-4, mix_usv_fraction: float = 0.0,
     loss: Mapping[str, float] | None = None, early_stop_patience: int = 15, seed: int = 0,
-    live_dir: str | Path | None = None,
+    skip_empty_usv: bool = True, live_dir: str | Path | None = None,
 ) -> tuple[TrainResult, dict[str, float]]:
     """Continue training `model` to predict the current `masks` of the `kinds` spectrograms.
 
     Noise spectrograms always train towards empty masks (SqueakOut §2 step 3), whatever their current masks hold;
     `mix_usv_fraction` adds that fraction (relative to the number of noise images) of USV spectrograms with their
-    current masks, so the model does not learn to erase calls. Returns the result and truth-free facts
-    (`usv_retention`).
+    current masks, so the model does not learn to erase calls. With `skip_empty_usv`, USV spectrograms whose
+    current mask is empty are left out of training: every USV candidate holds a call (VocalMat's detector put it
+    there), so an empty mask on one is a known-wrong target (VocalMat misses faint calls), and training on it
+    teaches the model to erase faint calls. Returns the result and truth-free facts (`usv_retention`).
     """
     if not 0.0 <= mix_usv_fraction <= 10.0:
         raise UsvmaskError(f"mix_usv_fraction: {mix_usv_fraction} is outside [0, 10]; use e.g. 0.5")
-    targets = noise_targets_empty(masks, data.table["kind"].to_numpy())
+    kind = data.table["kind"].to_numpy()
+    targets = noise_targets_empty(masks, kind)
+    keep = ~((kind == "usv") & ~targets.any(axis=(1, 2))) if skip_empty_usv else None
     model.set_skips(True)
-    arrays = split_arrays(data, targets, kinds)
+    arrays = split_arrays(data, targets, kinds, keep)
     if mix_usv_fraction > 0 and "usv" not in kinds:
-        arrays = mix_in_usv(arrays, split_arrays(data, targets, ("usv",)), mix_usv_fraction, seed)
+        arrays = mix_in_usv(arrays, split_arrays(data, targets, ("usv",), keep), mix_usv_fraction, seed)
     result = train_model(
         model, **arrays, task="segment", input_size=input_size, max_epochs=max_epochs, batch_size=batch_size,
         lr=lr, loss=HybridLoss(**dict(loss or {})), early_stop_patience=early_stop_patience, live_dir=live_dir,
