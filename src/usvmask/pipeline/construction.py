@@ -18,7 +18,7 @@ from usvmask.train.construct import enhance_masks, finetune_model
 def finetune(
     data_dir: str | Path, masks_file: str | Path, init_model: str | Path, model_out: str | Path, *,
     kinds: tuple[str, ...], max_epochs: int, batch_size: int = 8, lr: float = 1e-4, mix_usv_fraction: float = 0.0,
-    loss: dict[str, float] | None = None, early_stop_patience: int = 15, seed: int = 0,
+    loss: dict[str, float] | None = None, early_stop_patience: int = 15, seed: int = 0, skip_empty_usv: bool = True,
     live_dir: str | Path | None = None,
 ) -> dict[str, Any]:
     """Continue training `init_model` on the current masks of the `kinds` spectrograms (see `finetune_model`)."""
@@ -28,10 +28,10 @@ def finetune(
     result, facts = finetune_model(
         model, data, masks, kinds=kinds, input_size=checkpoint_input_size(meta, init_model), max_epochs=max_epochs,
         batch_size=batch_size, lr=lr, mix_usv_fraction=mix_usv_fraction, loss=loss,
-        early_stop_patience=early_stop_patience, seed=seed, live_dir=live_dir,
+        early_stop_patience=early_stop_patience, seed=seed, skip_empty_usv=skip_empty_usv, live_dir=live_dir,
     )
     settings = dict(max_epochs=max_epochs, batch_size=batch_size, lr=lr, mix_usv_fraction=mix_usv_fraction, loss=loss,
-                    early_stop_patience=early_stop_patience, seed=seed)
+                    early_stop_patience=early_stop_patience, seed=seed, skip_empty_usv=skip_empty_usv)
     save_model(result.model, model_out, meta={**meta, "stage": f"finetune_{'_'.join(kinds)}",
                                               "params_sha256": params_hash(settings)})
     return facts
