@@ -36,7 +36,8 @@ REAL_FILES = (("BM003.wav", 300_000), ("deermouse-go.wav", 250_000))
 BAND_HZ = (45_000.0, 125_000.0)
 DETECT_DB = 11.0  # frame score (dB over the row's median) that makes an event: segment's default detect_db
 GUARD_S = 0.01  # background frames lie this far from every detected event
-CORPUS_KEYS = ("n_usv", "n_noise", "seed", "image_size", "window_s", "snr_db_min", "snr_db_max", "workers")
+CORPUS_KEYS = ("n_usv", "n_noise", "seed", "image_size", "window_s", "snr_db_min", "snr_db_max", "workers", "long_call_prob",
+               "empty_noise_prob")
 
 
 def vocalpy_examples() -> Path:
