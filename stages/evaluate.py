@@ -4,15 +4,9 @@ import argparse
 
 from usvmask import paths
 from usvmask.pipeline.evaluation import evaluate
-from usvmask.stage import run_stage, run_step
+from usvmask.stage import name_equals_path, run_stage, run_step
 
-
-def model_pair(text: str) -> tuple[str, str]:
-    """`name=path` → (name, path)."""
-    name, sep, path = text.partition("=")
-    if not sep or not name or not path:
-        raise argparse.ArgumentTypeError(f"{text!r}: write NAME=CHECKPOINT, e.g. squeakout=models/final/squeakout.pt")
-    return name, path
+model_pair = name_equals_path("CHECKPOINT", "squeakout=models/final/squeakout.pt")
 
 
 def main() -> None:

@@ -3,15 +3,9 @@
 import argparse
 
 from usvmask.pipeline.summary import summarise_run
-from usvmask.stage import run_stage, run_step
+from usvmask.stage import name_equals_path, run_stage, run_step
 
-
-def named_path(text: str) -> tuple[str, str]:
-    """`name=path` → (name, path)."""
-    name, sep, path = text.partition("=")
-    if not sep or not name or not path:
-        raise argparse.ArgumentTypeError(f"{text!r}: write NAME=REPORT, e.g. it1=reports/erosion_it1.json")
-    return name, path
+named_path = name_equals_path("REPORT", "it1=reports/erosion_it1.json")
 
 
 def main() -> None:

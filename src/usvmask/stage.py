@@ -8,6 +8,7 @@ stderr with the exit status of `usvmask.errors.report` (2 for input, params and 
 
 from __future__ import annotations
 
+import argparse
 import logging
 import sys
 import time
@@ -19,6 +20,18 @@ from usvmask import paths
 from usvmask.data.store import write_json
 from usvmask.errors import report
 from usvmask.params import call_with_params, read_section
+
+
+def name_equals_path(what: str, example: str) -> Callable[[str], tuple[str, str]]:
+    """An argparse type for `NAME=PATH` arguments: `name=path` → (name, path); the error shows `example`."""
+
+    def parse(text: str) -> tuple[str, str]:
+        name, sep, path = text.partition("=")
+        if not sep or not name or not path:
+            raise argparse.ArgumentTypeError(f"{text!r}: write NAME={what}, e.g. {example}")
+        return name, path
+
+    return parse
 
 
 def run_step(
