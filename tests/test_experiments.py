@@ -111,6 +111,23 @@ def test_readme_plots_diff_draws_both_experiments_on_one_figure(compared):
     assert '"dice_usv"' in html and "Dice vs truth per construction iteration" in html
 
 
+QUICK_RUNS = {"erosion@it1", "erosion@it2", "erosion@it3", "score@erosion_it1", "score@erosion_it2",
+              "score@erosion_it3", "erosion_summary", "simulate_corrections", "import_corrections",
+              "score@import_corrections"}
+
+
+def test_readme_quick_look_reruns_only_the_construction_stages(compared):
+    repo, _ = compared
+    run_line, diff_line = readme_blocks()[2]
+    ran = {line.split("'")[1] for line in shell(run_line, repo).splitlines() if line.startswith("Running stage")}
+    assert "erosion@it1" in ran and ran <= QUICK_RUNS, ran  # no final model, Table 1 or summary
+    table = shell(diff_line, repo)
+    assert_fits(table)
+    rows = [re.split(r"\s{2,}", line.strip()) for line in table.strip().splitlines()[1:]]
+    changed = {(row[0], row[1]) for row in rows}
+    assert ("reports/erosion_it1.json", "usv.dice") in changed, table
+
+
 @pytest.mark.slow
 def test_readme_sweep_table_compares_every_value(compared):  # three experiments in temporary copies
     repo, _ = compared
