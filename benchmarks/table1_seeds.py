@@ -30,6 +30,11 @@ from usvmask.train.final import VARIANTS
 SETS = ("usv", "noise", "all")
 
 
+def spread(values: np.ndarray) -> float:
+    """Sample standard deviation (0 for a single value)."""
+    return float(values.std(ddof=1)) if len(values) > 1 else 0.0
+
+
 def machine() -> str:
     """CPU model and core count, for naming the machine beside the figures."""
     cpuinfo = Path("/proc/cpuinfo")
@@ -88,7 +93,7 @@ def main() -> None:
         cells = []
         for s in SETS:
             values = np.array([row[s] for row in dice[variant]])
-            cells.append(f"{values.mean():.2f} ± {values.std(ddof=1) if len(values) > 1 else 0.0:.2f}")
+            cells.append(f"{values.mean():.2f} ± {spread(values):.2f}")
         print(f"| {VARIANTS[variant].title} | " + " | ".join(cells) + f" | {np.mean(seconds[variant]):.0f} |")
 
 
