@@ -12,6 +12,7 @@ the same workspace and machine. Usage (from a workspace where `dvc repro` ran):
 from __future__ import annotations
 
 import argparse
+import copy
 import os
 import sys
 import tempfile
@@ -23,16 +24,12 @@ import yaml
 
 from usvmask.data.dataset import load_masks
 from usvmask.evaluate.metrics import summarise
-from usvmask.pipeline.evaluation import load_test_split, predict_test
+from usvmask.pipeline.evaluation import SETS, load_test_split, predict_test
 from usvmask.pipeline.final import train_final
 from usvmask.train.final import VARIANTS
 
-SETS = ("usv", "noise", "all")
-
-
-def spread(values: np.ndarray) -> float:
-    """Sample standard deviation (0 for a single value)."""
-    return float(values.std(ddof=1)) if len(values) > 1 else 0.0
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the benchmark next door: the same spread
+from construction_seeds import spread
 
 
 def machine() -> str:
@@ -45,7 +42,7 @@ def machine() -> str:
 
 def override(settings: dict, assignments: list[str]) -> dict:
     """`settings` with each `key=value` (YAML value; dotted keys reach nested sections) applied."""
-    out = yaml.safe_load(yaml.safe_dump(settings))
+    out = copy.deepcopy(settings)
     for text in assignments:
         key, sep, value = text.partition("=")
         if not sep:

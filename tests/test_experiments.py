@@ -76,11 +76,16 @@ def output_of(outputs: dict[str, str], command: str) -> str:
     return next(out for line, out in outputs.items() if line.startswith(command))
 
 
-def diff_rows(table: str) -> dict[str, list[str]]:
-    """`dvc metrics diff` table → {metric: [path, old, new, change]} (columns are 2+ spaces apart)."""
+def diff_table(table: str) -> list[list[str]]:
+    """`dvc metrics diff` table → its rows [path, metric, old, new, change] (columns are 2+ spaces apart)."""
     rows = [re.split(r"\s{2,}", line.strip()) for line in table.strip().splitlines()]
     assert rows and rows[0][:2] == ["Path", "Metric"], table
-    return {row[1]: [row[0], *row[2:]] for row in rows[1:]}
+    return rows[1:]
+
+
+def diff_rows(table: str) -> dict[str, list[str]]:
+    """`dvc metrics diff` table of one file → {metric: [path, old, new, change]}."""
+    return {row[1]: [row[0], *row[2:]] for row in diff_table(table)}
 
 
 def assert_fits(table: str) -> None:
@@ -123,8 +128,7 @@ def test_readme_quick_look_reruns_only_the_construction_stages(compared):
     assert "erosion@it1" in ran and ran <= QUICK_RUNS, ran  # no final model, Table 1 or summary
     table = shell(diff_line, repo)
     assert_fits(table)
-    rows = [re.split(r"\s{2,}", line.strip()) for line in table.strip().splitlines()[1:]]
-    changed = {(row[0], row[1]) for row in rows}
+    changed = {(row[0], row[1]) for row in diff_table(table)}
     assert ("reports/erosion_it1.json", "usv.dice") in changed, table
 
 
