@@ -124,3 +124,19 @@ def test_usv_spectrograms_with_empty_current_masks_are_left_out(tiny, monkeypatc
             finetune_model(model, data, masks, kinds=("usv",), input_size=32, max_epochs=1, skip_empty_usv=skip)
         assert len(seen["train_targets"]) == n_train
     assert seen["train_targets"].any(axis=(1, 2)).sum() == 2
+
+
+def test_enhance_trims_to_the_ridge_before_the_area_filter(monkeypatch):
+    image = np.zeros((1, 6, 2), np.uint8)
+    image[0, :, 0] = [0, 200, 190, 120, 110, 0]  # column 0: ridge 200; 120 and 110 are more than 30 below it
+    image[0, :, 1] = 60  # column 1: flat, every masked pixel equals its ridge
+    predicted = np.zeros((1, 6, 2), bool)
+    predicted[0, 1:5, :] = True
+    monkeypatch.setattr(Predictor, "predict_masks", lambda self, images, threshold: predicted)
+    model = build_model("unet", base_channels=4, depth=2)
+    out = enhance_masks(model, image, input_size=16, ridge_rows=7, ridge_grey=30)
+    assert out[0, :, 0].tolist() == [False, True, True, False, False, False] and out[0, 1:5, 1].all()
+    # the area filter sees the trimmed mask: 6 pixels left, so min_area 6 drops them all
+    assert not enhance_masks(model, image, input_size=16, ridge_grey=30, min_area=6).any()
+    with pytest.raises(UsvmaskError, match="ridge_grey"):
+        enhance_masks(model, image, input_size=16, ridge_grey=-1)

@@ -16,6 +16,7 @@ from usvmask.data.dataset import Dataset, split_arrays
 from usvmask.errors import UsvmaskError
 from usvmask.evaluate.metrics import dice_scores
 from usvmask.infer.predictor import Predictor
+from usvmask.masks.ridge import check_ridge, trim_to_ridge
 from usvmask.masks.vocalmat import keep_large_components
 from usvmask.train.loop import TrainResult, train_model
 from usvmask.train.losses import HybridLoss
@@ -86,14 +87,18 @@ def usv_retention(model: nn.Module, data: Dataset, masks: np.ndarray, input_size
 
 def enhance_masks(
     model: nn.Module, images: np.ndarray, *, input_size: int, threshold: float = 0.5, batch_size: int = 16,
-    backend: str = "eager", min_area: int = 0,
+    backend: str = "eager", min_area: int = 0, ridge_rows: int = 7, ridge_grey: float | None = None,
 ) -> np.ndarray:
-    """Every mask re-predicted by `model` through the one prediction path, at the images' size; components of at
-    most `min_area` pixels are dropped, as VocalMat drops small components."""
+    """Every mask re-predicted by `model` through the one prediction path, at the images' size, trimmed to the
+    image's ridge when `ridge_grey` is set (`usvmask.masks.ridge`); components of at most `min_area` pixels are
+    then dropped, as VocalMat drops small components."""
     if isinstance(min_area, bool) or not isinstance(min_area, int) or min_area < 0:
         raise UsvmaskError(f"min_area: {min_area!r} must be a whole number of pixels >= 0; use e.g. 20")
+    check_ridge(ridge_rows, ridge_grey)
     predictor = Predictor(model, input_size=input_size, backend=backend, device="cpu", batch_size=batch_size)
     masks = predictor.predict_masks(images, threshold=threshold)
+    if ridge_grey is not None:
+        masks = trim_to_ridge(images, masks, rows=ridge_rows, drop_grey=ridge_grey)
     if min_area:
         masks = np.stack([keep_large_components(m, min_area) for m in masks])
     return masks
