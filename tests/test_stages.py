@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from usvmask.data import store
-from usvmask.data.dataset import load_dataset
+from usvmask.data.dataset import load_dataset, load_masks
 from usvmask.pipeline.erosion import stop_reason
 from usvmask.stage import run_stage
 
@@ -202,14 +202,50 @@ def _erosion_args(params, tiny_prepared, construction, out):
             "--noise-model", str(out / "n.pt"), "--metrics", str(out / "f.json")]
 
 
+def _it0_with_noise(construction, tiny_prepared, out: Path, *, noise_marked: bool) -> Path:
+    """A copy of the fixture's it0 masks whose noise masks are all empty, or (`noise_marked`) the first one marked."""
+    data = load_dataset(tiny_prepared)
+    masks = load_masks(construction / "it0.zip", data.names)
+    noise = np.flatnonzero((data.table["kind"] == "noise").to_numpy())
+    masks[noise] = False
+    if noise_marked:
+        masks[noise[0], 2:6, 3:9] = True
+    store.write_stack(out / "it0.zip", data.names, masks)
+    return out / "it0.zip"
+
+
 def test_iteration_stops_by_the_truth_free_ring_contrast_rule(construction, tiny_prepared, tmp_path, monkeypatch):
     monkeypatch.setattr("usvmask.pipeline.erosion.ring_contrast", lambda *a, **k: 0.8)
-    params = write_params(tmp_path / "p.yaml", erosion={"max_iterations": 3, "stop_ring_contrast": 0.6})
-    run_main("erosion", _erosion_args(params, tiny_prepared, construction, tmp_path), monkeypatch)
+    params = write_params(tmp_path / "p.yaml", erosion={"max_iterations": 3, "stop_ring_contrast": 0.6,
+                                                        "refit_until_noise_empty": True})
+    prev = _it0_with_noise(construction, tiny_prepared, tmp_path, noise_marked=False)
+    args = _erosion_args(params, tiny_prepared, construction, tmp_path)
+    args[args.index("--prev-masks") + 1] = str(prev)
+    run_main("erosion", args, monkeypatch)
     facts = json.loads((tmp_path / "f.json").read_text())
     assert facts["active"] is False and facts["ring_contrast"] == 0.8
-    assert facts["reason"] == "converged"
-    assert (tmp_path / "m.zip").read_bytes() == (construction / "it0.zip").read_bytes()
+    assert facts["reason"] == "converged" and facts["noise_empty_fraction"] == 1.0
+    assert (tmp_path / "m.zip").read_bytes() == prev.read_bytes()
+
+
+def test_converged_iteration_refits_without_eroding_while_noise_is_marked(construction, tiny_prepared, tmp_path,
+                                                                          monkeypatch):
+    monkeypatch.setattr("usvmask.pipeline.erosion.ring_contrast", lambda *a, **k: 0.8)
+    params = write_params(tmp_path / "p.yaml", pretrain={"input_size": 32}, finetune_usv={"max_epochs": 1},
+                          finetune_noise={"max_epochs": 1},
+                          erosion={"max_iterations": 3, "stop_ring_contrast": 0.6, "refit_until_noise_empty": True,
+                                   "usv_epochs": 1, "noise_epochs": 1})
+    prev = _it0_with_noise(construction, tiny_prepared, tmp_path, noise_marked=True)
+    args = _erosion_args(params, tiny_prepared, construction, tmp_path)
+    args[args.index("--prev-masks") + 1] = str(prev)
+    run_main("erosion", args, monkeypatch)
+    facts = json.loads((tmp_path / "f.json").read_text())
+    assert facts["active"] is True and facts["reason"] == "refit"
+    names = load_dataset(tiny_prepared).names
+    # the fine-tuning targets are the previous masks themselves: nothing eroded
+    assert np.array_equal(load_masks(tmp_path / "e.zip", names), load_masks(prev, names))
+    assert (tmp_path / "n.pt").read_bytes() != (construction / "noise.pt").read_bytes()
+    assert "finetune_noise" in facts and (tmp_path / "m.zip").is_file()
 
 
 @pytest.mark.parametrize("iteration, max_it, erodible, contrast, limit, reason", [
@@ -219,6 +255,15 @@ def test_iteration_stops_by_the_truth_free_ring_contrast_rule(construction, tiny
 ])
 def test_stop_reason_rules_in_order(iteration, max_it, erodible, contrast, limit, reason):
     assert stop_reason(iteration, max_it, erodible, contrast, limit) == reason
+
+
+@pytest.mark.parametrize("noise_empty, refit, contrast, reason", [
+    (0.9, True, 0.8, "refit"), (1.0, True, 0.8, "converged"), (0.9, False, 0.8, "converged"),
+    (0.9, True, 0.3, ""),
+])
+def test_converged_refits_only_while_noise_masks_are_not_all_empty(noise_empty, refit, contrast, reason):
+    assert stop_reason(1, 3, 5, contrast, 0.6, noise_empty=noise_empty, refit=refit) == reason
+    assert stop_reason(4, 3, 5, contrast, 0.6, noise_empty=noise_empty, refit=refit) == "past max_iterations"
 
 
 def test_max_iterations_outside_the_slots_is_one_line(construction, tiny_prepared, tmp_path, monkeypatch, capsys):

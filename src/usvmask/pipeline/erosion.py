@@ -6,7 +6,10 @@ iteration passes its predecessor's masks and model through unchanged, in seconds
 (`reason`), when it is past `max_iterations`, when its input has no erodible segment left, or by the truth-free
 stopping rule: when the pixels the erosion would remove are call-like (their brightness above the background is at
 least `stop_ring_contrast` of the kept mask's, `masks.erosion.ring_contrast`), the masks have reached the calls'
-width and eroding further would cut into calls.
+width and eroding further would cut into calls. A converged iteration still *refits* (fine-tunes on the masks as
+they are, USV then noise, and enhances again, without eroding; `reason: refit`) while some noise spectrogram's mask
+is not empty and `refit_until_noise_empty` is on: the noise fine-tuning is what clears the noise, and the masks no
+longer need eroding for it. The empty-mask fraction on noise spectrograms is truth-free (the class labels are input).
 """
 
 from __future__ import annotations
@@ -39,13 +42,16 @@ def _pass_through(reason: str, prev_masks: Path, prev_model: Path, outs: dict[st
 
 
 def stop_reason(iteration: int, max_iterations: int, erodible: int, contrast: float,
-                stop_ring_contrast: float | None) -> str:
-    """Why iteration `iteration` passes through ("" when it runs): the first rule that holds, in this order."""
+                stop_ring_contrast: float | None, *, noise_empty: float = 1.0, refit: bool = False) -> str:
+    """Why iteration `iteration` passes through ("" when it erodes, "refit" when it runs without eroding): the
+    first rule that holds, in this order. `noise_empty` is the previous masks' empty fraction on noise spectrograms."""
     if iteration > max_iterations:
         return "past max_iterations"
     if erodible == 0:
         return "nothing left to erode"
     if stop_ring_contrast is not None and contrast >= stop_ring_contrast:  # NaN compares False: keep going
+        if refit and noise_empty < 1.0:
+            return "refit"  # masks are at the calls' width, noise is not yet clean: fine-tune again, no erosion
         return "converged"  # erosion would remove call-like pixels: ring_contrast >= stop_ring_contrast
     return ""
 
@@ -54,7 +60,8 @@ def erosion_iteration(
     data_dir: str | Path, prev_masks: str | Path, prev_model: str | Path, *, eroded_out: str | Path,
     masks_out: str | Path, usv_model_out: str | Path, noise_model_out: str | Path, iteration: int, slots: int,
     max_iterations: int, kernel: list[int], factor: float, rule: str, alternate_anchor: bool = True,
-    stop_ring_contrast: float | None = 0.6, usv_epochs: int | None = None, noise_epochs: int | None = None,
+    stop_ring_contrast: float | None = 0.6, refit_until_noise_empty: bool = False, usv_epochs: int | None = None,
+    noise_epochs: int | None = None,
     finetune_usv: dict[str, Any], finetune_noise: dict[str, Any], enhance: dict[str, Any],
     live_dir: str | Path | None = None,
 ) -> dict[str, Any]:
@@ -79,11 +86,15 @@ def erosion_iteration(
     usv = (data.table["kind"] == "usv").to_numpy()
     contrast = ring_contrast(data.images[usv], masks[usv], eroded[usv])
     facts["ring_contrast"] = None if contrast != contrast else round(contrast, 4)
-    reason = stop_reason(iteration, max_iterations, erodible_before, contrast, stop_ring_contrast)
-    if reason:
+    before = mask_stats(masks, data.table["kind"])
+    reason = stop_reason(iteration, max_iterations, erodible_before, contrast, stop_ring_contrast,
+                         noise_empty=before["noise_empty_fraction"], refit=refit_until_noise_empty)
+    if reason == "refit":
+        eroded = masks
+    elif reason:
         _pass_through(reason, Path(prev_masks), Path(prev_model), outs)
         return {**facts, "active": False, "reason": reason, "erodible_after": erodible_before,
-                "agreement_with_previous": 100.0, **mask_stats(masks, data.table["kind"])}
+                "agreement_with_previous": 100.0, **before}
     store.write_stack(outs["eroded"], data.names, eroded)
     model, meta = load_model(prev_model)
     size = checkpoint_input_size(meta, prev_model)
@@ -103,7 +114,7 @@ def erosion_iteration(
     new_masks = call_with_params(enhance_masks, enhance, "enhance", source=None, model=noise.model,
                                  images=data.images, input_size=size)
     store.write_stack(outs["masks"], data.names, new_masks)
-    return {**facts, "active": True, "reason": "eroded",
+    return {**facts, "active": True, "reason": reason or "eroded",
             "erodible_after": count_erodible(new_masks, kernel=kernel, factor=factor, rule=rule),
             "agreement_with_previous": round(float(np.mean(dice_scores(new_masks, masks))), 2),
             "finetune_usv": usv_facts, "finetune_noise": noise_facts, **mask_stats(new_masks, data.table["kind"])}
