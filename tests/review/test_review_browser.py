@@ -1,8 +1,9 @@
 """`usvmask review` end to end in a real browser: Debian's Chromium driven by Playwright (no browser download).
 
 Skipped, with the reason, where Playwright or Chromium is missing (`apt-get install chromium`; another binary can
-be named in USVMASK_CHROMIUM). Screenshots go to reports/figures/review_*.png; the keyboard test prints the time to
-review 50 images (pytest -s shows it).
+be named in USVMASK_CHROMIUM). Screenshots go to pytest's temporary folder, or to the folder named in
+USVMASK_SCREENSHOTS (`USVMASK_SCREENSHOTS=reports/figures` refreshes the committed review_*.png); the keyboard test
+prints the time to review 50 images (pytest -s shows it).
 """
 
 from __future__ import annotations
@@ -25,8 +26,6 @@ from usvmask.data.store import write_stack
 from usvmask.pipeline.corrections import import_corrections
 from usvmask.review.session import decode_runs
 
-ROOT = Path(__file__).resolve().parents[2]
-FIGURES = ROOT / "reports" / "figures"
 CHROMIUM = Path(os.environ.get("USVMASK_CHROMIUM", "/usr/bin/chromium"))
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -60,6 +59,15 @@ class Server:
     def kill(self) -> None:
         self.proc.kill()  # SIGKILL: no clean-up of any kind
         self.proc.wait()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory) -> Path:
+    """Where the screenshots go: USVMASK_SCREENSHOTS if set, else a temporary folder (never the repository)."""
+    folder = os.environ.get("USVMASK_SCREENSHOTS")
+    out = Path(folder) if folder else tmp_path_factory.mktemp("screenshots")
+    out.mkdir(parents=True, exist_ok=True)
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -123,13 +131,12 @@ def _pixel(page, x: int, y: int) -> list[int]:
                          ".data)")
 
 
-def _paint_polygon_undo_redo(page, server: Server) -> tuple[str, int]:
+def _paint_polygon_undo_redo(page, server: Server, shots: Path) -> tuple[str, int]:
     """A brush stroke on the first image, then a polygon, undone, redone, undone; returns (name, stroke area)."""
     first = page.evaluate("document.body.dataset.shown")
     _drag(page, [(120, 120), (300, 160), (500, 200)])  # brush (the default tool), canvas pixels
     _saved(page)
-    FIGURES.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(FIGURES / "review_editor.png"))
+    page.screenshot(path=str(shots / "review_editor.png"))
     stroke = _area(server, first)
     assert server.get(f"/api/items/{first}")["decision"] == "edit" and stroke > 100
     page.keyboard.press("p")  # polygon: four clicks, Enter fills
@@ -143,7 +150,7 @@ def _paint_polygon_undo_redo(page, server: Server) -> tuple[str, int]:
     return first, stroke
 
 
-def _clear_accept_reload(page, server: Server, first: str, noise: str, accepted: str) -> None:
+def _clear_accept_reload(page, server: Server, shots: Path, first: str, noise: str, accepted: str) -> None:
     _open(page, noise)
     page.keyboard.press("n")  # noise: clear all (and on to the next)
     _open(page, accepted)
@@ -158,34 +165,34 @@ def _clear_accept_reload(page, server: Server, first: str, noise: str, accepted:
     _open(page, first)
     red, green, *_ = _pixel(page, 300, 160)  # on the stroke: the red overlay is back after the reload
     assert red > green + 40 and "edited" in page.inner_text("#facts")
-    page.screenshot(path=str(FIGURES / "review_reloaded.png"))
+    page.screenshot(path=str(shots / "review_reloaded.png"))
 
 
-def _second_tab_conflict(tabs, page, server: Server, contested: str) -> None:
+def _second_tab_conflict(tabs, page, server: Server, shots: Path, contested: str) -> None:
     other = _page(tabs, server)
     _open(page, contested)
     _open(other, contested)
-    page.screenshot(path=str(FIGURES / "review_call.png"))
+    page.screenshot(path=str(shots / "review_call.png"))
     page.keyboard.press("n")
     _saved(page)
     _drag(other, [(200, 300), (400, 300)])  # painted on the version the first tab has replaced
     other.wait_for_selector("#banner:not([hidden])")
     assert "another tab or by another reviewer" in other.inner_text("#banner")
-    other.screenshot(path=str(FIGURES / "review_conflict.png"))
+    other.screenshot(path=str(shots / "review_conflict.png"))
     other.click("#banner-reload")
     other.wait_for_function("document.body.dataset.status === 'noise'")
     other.close()
     assert server.get(f"/api/items/{contested}")["decision"] == "noise" and _area(server, contested) == 0
 
 
-def _decide_offline_close_restart(tabs, page, server: Server, offline: str):
+def _decide_offline_close_restart(tabs, page, server: Server, shots: Path, offline: str):
     """Kill the server, decide, close the tab, restart: a new tab sends the decision. Returns the new tab."""
     _open(page, offline)
     server.kill()
     page.keyboard.press("n")  # decided while the server is dead ...
     page.wait_for_function("document.body.dataset.pending === '1'")
     page.wait_for_selector("#savestate.bad")
-    page.screenshot(path=str(FIGURES / "review_offline.png"))
+    page.screenshot(path=str(shots / "review_offline.png"))
     page.close()  # ... and the tab closed before it could be sent
     server.start()  # same port, same folder
     page = _page(tabs, server)  # a new tab adopts the closed tab's unsent decision
@@ -197,16 +204,16 @@ def _decide_offline_close_restart(tabs, page, server: Server, offline: str):
     return page
 
 
-def test_paint_clear_accept_reload_kill_restart_import(tabs, review_inputs, tmp_path):
+def test_paint_clear_accept_reload_kill_restart_import(tabs, review_inputs, shots, tmp_path):
     out, spoiled = tmp_path / "manual", review_inputs["spoiled"]
     noise, accepted, contested, offline = spoiled[-1], "usv_000010", spoiled[1], spoiled[0]
     server = _server(review_inputs, out, tmp_path).start()
     try:
         page = _page(tabs, server)
-        first, stroke = _paint_polygon_undo_redo(page, server)
-        _clear_accept_reload(page, server, first, noise, accepted)
-        _second_tab_conflict(tabs, page, server, contested)
-        page = _decide_offline_close_restart(tabs, page, server, offline)
+        first, stroke = _paint_polygon_undo_redo(page, server, shots)
+        _clear_accept_reload(page, server, shots, first, noise, accepted)
+        _second_tab_conflict(tabs, page, server, shots, contested)
+        page = _decide_offline_close_restart(tabs, page, server, shots, offline)
         page.reload()
         page.wait_for_selector("body[data-shown]")
         page.wait_for_function("document.body.dataset.reviewed === '5'")
@@ -235,7 +242,7 @@ def sixty_four(tiny_prepared, tmp_path_factory) -> dict:
     return {"data": out / "prepared", "masks": out / "masks.zip"}
 
 
-def test_fifty_images_by_keyboard(tabs, sixty_four, tmp_path, capsys):
+def test_fifty_images_by_keyboard(tabs, sixty_four, shots, tmp_path, capsys):
     server = _server(sixty_four, tmp_path / "manual", tmp_path, compare=False).start()
     try:
         page = _page(tabs, server)
@@ -246,7 +253,7 @@ def test_fifty_images_by_keyboard(tabs, sixty_four, tmp_path, capsys):
             page.wait_for_function(f"document.body.dataset.shown !== '{shown}'")
         _saved(page)
         seconds = time.perf_counter() - start
-        page.screenshot(path=str(FIGURES / "review_after_50.png"))
+        page.screenshot(path=str(shots / "review_after_50.png"))
         progress = server.get("/api/progress")
     finally:
         server.kill()
