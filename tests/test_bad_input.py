@@ -195,6 +195,15 @@ def long_name_predict(c: Ctx) -> Expect:
                   then=then)
 
 
+def every_image_unreadable_predict(c: Ctx) -> Expect:
+    folder = c.tmp / "images"
+    folder.mkdir()
+    (folder / "broken.png").write_bytes(b"not a png")  # the only image: nothing can be predicted
+    out = c.tmp / "out"
+    return Expect(cli("predict-images", folder, "--model", c.model, "--out", out, *FAST), 2,
+                  ("broken.png", "all 1 image(s) failed, nothing written", "replace or remove the file"), absent=(out,))
+
+
 def long_name_export(c: Ctx) -> Expect:
     raw = c.tmp / "raw"
     long = "L" * 250
@@ -401,7 +410,7 @@ CASES = [
     checkpoint_unknown_model, erosion_max_iterations_10, erosion_max_iterations_negative,
     duplicate_stem_in_a_class, noise_list_not_utf8, corrections_folder_misspelt, junk_mp3, wav_of_100_samples,
     chunk_s_too_small, segment_nonexistent_path, no_input_size_predict, no_input_size_segment, bug_is_one_line,
-    killed_export_is_cleaned, killed_segment_is_cleaned, killed_zip_writer_is_cleaned,
+    every_image_unreadable_predict, killed_export_is_cleaned, killed_segment_is_cleaned, killed_zip_writer_is_cleaned,
 ]
 
 

@@ -10,13 +10,13 @@ model's input size, predicted, and its probability map resized back to the origi
 path). Per image `<stem>_mask.png` (0/255) and `<stem>_overlay.png` (image | mask overlay) are written
 atomically. The threshold is the card's unless given. The output folder is checked before any work (and a killed
 run's temporary files in it are deleted). Unreadable images, and images whose output name would be too long for the
-file system, are named and skipped; the run goes on and exits with status 1.
+file system, are named and skipped; the run goes on and exits with status 1 (status 2, and no output folder left
+behind, when no image could be predicted).
 """
 
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -32,7 +32,6 @@ from usvmask.data.imagedir import IMAGE_SUFFIXES, read_gray
 from usvmask.data.store import check_writable, name_limit, name_too_long, remove_stale_temps, write_png
 from usvmask.infer.resize import resize_stack
 
-log = logging.getLogger(__name__)
 GREY_SAMPLE = 64  # images read before any output to check the folder's grey levels against the model card
 OVERLAY_COLOUR = np.array([255, 40, 40], dtype=np.float32)  # RGB of the call tint
 
@@ -102,6 +101,7 @@ def predict_folder(
     predictor = Predictor(model, input_size=size, backend=backend, device=device, batch_size=batch_size,
                           calibration=calibration)
     report, out_dir = PredictReport(), Path(out_dir)
+    created = not out_dir.exists()
     out_dir.mkdir(parents=True, exist_ok=True)
     remove_stale_temps(out_dir)
     with tqdm(total=len(files), desc="predict-images", unit="img", disable=None if progress else True) as bar:
@@ -110,7 +110,17 @@ def predict_folder(
             if batch:
                 _predict_batch(batch, predictor, threshold, invert, out_dir, report)
             bar.update(len(files[start : start + batch_size]))
+    if not report.written:
+        _nothing_written(image_dir, out_dir if created else None, report)
     return report
+
+
+def _nothing_written(image_dir: str | Path, created: Path | None, report: PredictReport) -> None:
+    """Every image failed: remove the output folder this run made (empty) and stop with the first reason."""
+    if created is not None and not any(created.iterdir()):
+        created.rmdir()
+    raise UsvmaskError(f"{image_dir}: all {len(report.failed)} image(s) failed, nothing written; the first: "
+                       f"{report.failed[0][1]}")
 
 
 def _readable(files: Sequence[Path], invert: bool) -> list[np.ndarray]:
@@ -126,13 +136,12 @@ def _readable(files: Sequence[Path], invert: bool) -> list[np.ndarray]:
 
 
 def _read_batch(files: Sequence[Path], report: PredictReport) -> list[tuple[Path, np.ndarray]]:
-    """(file, grayscale image) of the readable files; the others are logged and recorded as failed."""
+    """(file, grayscale image) of the readable files; the others are recorded as failed (the CLI names each)."""
     batch = []
     for path in files:
         try:
             batch.append((path, read_gray(path)))
         except UsvmaskError as err:
-            log.warning("%s", err)
             report.failed.append((path.name, str(err)))
     return batch
 
@@ -145,7 +154,6 @@ def _predict_batch(batch: list[tuple[Path, np.ndarray]], predictor, threshold: f
         too_long = name_too_long(out_dir, f"{path.stem}_overlay.png", limit=limit)
         if too_long:
             reason = f"{path}: its output file name (<stem>_overlay.png) is {too_long}; give the image a shorter name"
-            log.warning("%s", reason)
             report.failed.append((path.name, reason))
             continue
         mask = prob > threshold
