@@ -1,8 +1,9 @@
-"""Shared fixtures: a tiny prepared folder (synthetic corpus) made once per session."""
+"""Shared fixtures, made once per session: a tiny prepared folder (synthetic corpus) and the tiny DVC repository."""
 
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -24,3 +25,25 @@ def tiny_prepared(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("prepared")
     write_dataset(out, Dataset(corpus.table, corpus.images, corpus.truth))
     return out
+
+
+@dataclass(frozen=True)
+class TinyRepo:
+    """The tiny pipeline's repository after its first clean `dvc repro`, and the output md5s of that run."""
+
+    path: Path
+    first_run: dict[str, str]
+
+
+@pytest.fixture(scope="session")
+def tiny_repo(tmp_path_factory: pytest.TempPathFactory) -> TinyRepo:
+    """tests/tiny_repo.py's repository, built by `dvc repro` from nothing and committed (about 2 min on 2 cores)."""
+    from tiny_repo import have_git_and_dvc, lock_md5s, new_repo, run
+
+    if not have_git_and_dvc():
+        pytest.skip("git and dvc are needed")
+    repo = new_repo(tmp_path_factory.mktemp("tiny") / "repo")
+    run(["dvc", "repro"], repo)
+    run(["git", "add", "-A"], repo)
+    run(["git", "commit", "-qm", "repro"], repo)
+    return TinyRepo(repo, lock_md5s(repo))

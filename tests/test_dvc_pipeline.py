@@ -1,60 +1,23 @@
-"""`dvc repro`, `dvc exp run -S erosion...` and `dvc metrics diff` on a tiny config in a temporary git repo."""
+"""`dvc repro`, `dvc exp run -S erosion...` and `dvc metrics diff` on a tiny config in a temporary git repo.
+
+The repository is the session's `tiny_repo` (tests/conftest.py); that two clean runs give byte-identical outputs is
+checked in test_experiments, against the fresh clone's baseline experiment.
+"""
 
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
-import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def tiny_params() -> dict:
-    params = yaml.safe_load((ROOT / "params.yaml").read_text())
-    params["prepare"]["synthetic"].update(n_usv=14, n_noise=6, n_test_usv=2, n_test_noise=1, val_fraction=0.3,
-                                          workers=1)
-    params["pretrain"].update(input_size=32, max_epochs=1, architecture={"name": "unet", "base_channels": 4,
-                                                                         "depth": 2})
-    for section in ("finetune_usv", "finetune_noise"):
-        params[section]["max_epochs"] = 1
-    params["erosion"].update(max_iterations=1, stop_ring_contrast=None)  # tiny masks: keep iteration 1 active
-    params["train_final"].update(input_size=32, max_epochs=1, unet={"base_channels": 4, "depth": 2})
-    params["segment_eval"].update(n_recordings=1, duration_s=2.0)
-    return params
-
-
-def run(cmd: list[str], cwd: Path) -> str:
-    done = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
-    assert done.returncode == 0, f"{' '.join(cmd)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
-    return done.stdout
+from tiny_repo import run
 
 
 @pytest.fixture(scope="module")
-def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if shutil.which("git") is None or shutil.which("dvc") is None:
-        pytest.skip("git and dvc are needed")
-    repo = tmp_path_factory.mktemp("repo")
-    for name in ("dvc.yaml", ".gitignore"):
-        shutil.copy(ROOT / name, repo / name)
-    shutil.copytree(ROOT / "stages", repo / "stages", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(ROOT / "src", repo / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-    shutil.copytree(ROOT / "data" / "corrections" / "manual", repo / "data" / "corrections" / "manual")
-    (repo / "params.yaml").write_text(yaml.safe_dump(tiny_params(), sort_keys=False))
-    run(["git", "init", "-q"], repo)
-    run(["git", "config", "user.email", "ci@example.com"], repo)
-    run(["git", "config", "user.name", "ci"], repo)
-    run(["dvc", "init", "-q"], repo)
-    run(["dvc", "config", "core.analytics", "false"], repo)
-    run(["git", "add", "-A"], repo)
-    run(["git", "commit", "-qm", "tiny pipeline"], repo)
-    run(["dvc", "repro"], repo)
-    run(["git", "add", "-A"], repo)
-    run(["git", "commit", "-qm", "repro"], repo)
-    return repo
+def repo(tiny_repo) -> Path:
+    """The session's tiny repository after its first `dvc repro` (committed); these tests change it in turn."""
+    return tiny_repo.path
 
 
 def test_repro_writes_every_report_and_is_up_to_date(repo: Path):
@@ -75,29 +38,6 @@ def test_iterations_past_max_pass_through(repo: Path):
     assert facts["active"] is False
     same = (repo / "data" / "construct" / "it1" / "masks.zip").read_bytes()
     assert (repo / "data" / "construct" / "it2" / "masks.zip").read_bytes() == same
-
-
-def lock_md5s(repo: Path) -> dict[str, str]:
-    """out path -> md5 of every stage output recorded in dvc.lock."""
-    lock = yaml.safe_load((repo / "dvc.lock").read_text())["stages"]
-    return {out["path"]: out["md5"] for stage in lock.values() for out in stage.get("outs", [])}
-
-
-# Outputs that record wall-clock seconds or machine speed, so two runs differ there and nowhere else (README).
-TIMED = ("reports/facts/", "reports/pretrain.json", "reports/finetune_", "reports/erosion/", "reports/train_final/",
-         "reports/evaluate.json", "reports/table1.md", "reports/segment.json", "reports/summary.json")
-
-
-def test_two_clean_runs_give_byte_identical_outputs(repo: Path):
-    before = lock_md5s(repo)
-    run(["dvc", "repro", "-f"], repo)  # every stage again, from scratch
-    after = lock_md5s(repo)
-    assert set(after) == set(before)
-    differ = sorted(path for path in before if after[path] != before[path])
-    assert [path for path in differ if not path.startswith(TIMED)] == []
-    assert "models/pretrain.pt" in before and after["models/pretrain.pt"] == before["models/pretrain.pt"]
-    run(["git", "checkout", "--", "."], repo)
-    run(["dvc", "checkout", "-q"], repo)
 
 
 def test_forced_pretrain_on_an_unchanged_tree_leaves_the_rest_cached(repo: Path):

@@ -3,7 +3,8 @@
 The code blocks are read from README.md, so the README and this test cannot drift apart. The fresh clone is a
 temporary git repository holding the code and a tiny params.yaml, and no outputs: the first `dvc exp run` builds
 everything, the variant re-runs the erosion loop and what follows (together 8.5 min on 2 cores shared with a
-benchmark; the sweep, marked slow, 6 min more).
+benchmark; the sweep, marked slow, 6 min more). The baseline is a second clean run of the session's tiny
+repository's params, so it also shows that two clean runs give byte-identical outputs.
 """
 
 from __future__ import annotations
@@ -11,20 +12,15 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
-import yaml
 
-from test_dvc_pipeline import ROOT, run, tiny_params
+from tiny_repo import ROOT, have_git_and_dvc, lock_md5s, new_repo
 
-WIDTH = 120  # the terminal the tables must fit
-# Tiny masks fill most of the 227² image. With a 96×96 kernel the baseline's factor 4 (36,864 px) finds segments to
-# erode, while the README's factor 6 (55,296 px, more than the whole image) finds none: the variant's erosion
-# iteration passes its input through, so its numbers differ from the baseline's.
-TINY_KERNEL = [96, 96]
+WIDTH = 120  # the terminal the tables must fit (tiny_repo's 96×96 kernel: factor 6 finds nothing to erode, so the
+# README's variant passes its input through and its numbers differ from the baseline's)
 
 
 def readme_blocks() -> list[list[str]]:
@@ -43,33 +39,18 @@ def shell(line: str, repo: Path) -> str:
     return done.stdout
 
 
-def fresh_clone(root: Path) -> Path:
-    """A git repository of the code and a tiny params.yaml, committed, without any output (as after git clone)."""
-    repo = root / "clone"
-    repo.mkdir()
-    shutil.copy(ROOT / "dvc.yaml", repo / "dvc.yaml")
-    shutil.copy(ROOT / ".gitignore", repo / ".gitignore")
-    shutil.copytree(ROOT / "stages", repo / "stages", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(ROOT / "src", repo / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-    shutil.copytree(ROOT / "data" / "corrections" / "manual", repo / "data" / "corrections" / "manual")
-    params = tiny_params()
-    params["erosion"]["kernel"] = TINY_KERNEL
-    (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    for cmd in (["git", "init", "-q"], ["git", "config", "user.email", "ci@example.com"],
-                ["git", "config", "user.name", "ci"], ["dvc", "init", "-q"],
-                ["dvc", "config", "core.analytics", "false"], ["git", "add", "-A"], ["git", "commit", "-qm", "tiny"]):
-        run(cmd, repo)
-    return repo
-
-
 @pytest.fixture(scope="module")
-def compared(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
-    """The clone after the README's comparison block, and each command's output."""
-    if shutil.which("git") is None or shutil.which("dvc") is None:
+def compared(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str], dict[str, str]]:
+    """The fresh clone after the README's comparison block, each command's output, and the baseline's output md5s."""
+    if not have_git_and_dvc():
         pytest.skip("git and dvc are needed")
-    repo = fresh_clone(tmp_path_factory.mktemp("experiments"))
-    outputs = {line: shell(line, repo) for line in readme_blocks()[0]}
-    return repo, outputs
+    repo = new_repo(tmp_path_factory.mktemp("experiments") / "clone")
+    first, *rest = readme_blocks()[0]
+    assert first == "dvc exp run -n baseline", first  # the baseline is a clean run of the tiny params
+    outputs = {first: shell(first, repo)}
+    baseline = lock_md5s(repo)
+    outputs.update({line: shell(line, repo) for line in rest})
+    return repo, outputs, baseline
 
 
 def output_of(outputs: dict[str, str], command: str) -> str:
@@ -93,8 +74,24 @@ def assert_fits(table: str) -> None:
     assert too_wide == [] and "…" not in table, f"does not fit {WIDTH} columns:\n{table}"
 
 
+# Outputs that record wall-clock seconds or machine speed, so two runs differ there and nowhere else (README).
+TIMED = ("reports/facts/", "reports/pretrain.json", "reports/finetune_", "reports/erosion/", "reports/train_final/",
+         "reports/evaluate.json", "reports/table1.md", "reports/segment.json", "reports/summary.json")
+
+
+def test_two_clean_runs_give_byte_identical_outputs(compared, tiny_repo):
+    """The clone's baseline (`dvc exp run`, another folder) against the session repo's first `dvc repro`."""
+    _, _, baseline = compared
+    first = tiny_repo.first_run
+    assert set(baseline) == set(first)
+    differ = sorted(path for path in first if baseline[path] != first[path])
+    assert [path for path in differ if not path.startswith(TIMED)] == []
+    assert "models/pretrain.pt" in first and baseline["models/pretrain.pt"] == first["models/pretrain.pt"]
+    assert "data/corrected/masks.zip" in first and any(path.startswith(TIMED) for path in first)
+
+
 def test_readme_comparison_shows_the_variants_erosion_numbers(compared):
-    repo, outputs = compared
+    repo, outputs, _ = compared
     table = output_of(outputs, "dvc metrics diff")
     assert_fits(table)
     rows = diff_rows(table)
@@ -109,7 +106,7 @@ def test_readme_comparison_shows_the_variants_erosion_numbers(compared):
 
 
 def test_readme_plots_diff_draws_both_experiments_on_one_figure(compared):
-    repo, _ = compared
+    repo, _, _ = compared
     html = (repo / "dvc_plots" / "index.html").read_text()
     assert html.count("$schema") == 1  # one figure
     assert {"baseline", "factor6"} <= set(re.findall(r'"rev": "([^"]+)"', html))
@@ -122,7 +119,7 @@ QUICK_RUNS = {"erosion@it1", "erosion@it2", "erosion@it3", "score@erosion_it1", 
 
 
 def test_readme_quick_look_reruns_only_the_construction_stages(compared):
-    repo, _ = compared
+    repo, _, _ = compared
     run_line, diff_line = readme_blocks()[2]
     ran = {line.split("'")[1] for line in shell(run_line, repo).splitlines() if line.startswith("Running stage")}
     assert "erosion@it1" in ran and ran <= QUICK_RUNS, ran  # no final model, Table 1 or summary
@@ -134,7 +131,7 @@ def test_readme_quick_look_reruns_only_the_construction_stages(compared):
 
 @pytest.mark.slow
 def test_readme_sweep_table_compares_every_value(compared):  # three experiments in temporary copies
-    repo, _ = compared
+    repo, _, _ = compared
     lines = readme_blocks()[1]
     outputs = {line: shell(line, repo) for line in lines}
     table = outputs[lines[-1]]
