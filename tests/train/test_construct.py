@@ -136,7 +136,13 @@ def test_enhance_trims_to_the_ridge_before_the_area_filter(monkeypatch):
     model = build_model("unet", base_channels=4, depth=2)
     out = enhance_masks(model, image, input_size=16, ridge_rows=7, ridge_grey=30)
     assert out[0, :, 0].tolist() == [False, True, True, False, False, False] and out[0, 1:5, 1].all()
+    # along time too: in rows 1-2 column 1's 60 is far below 200/190 and goes; rows 3-4 keep it (column 0 is gone)
+    both = enhance_masks(model, image, input_size=16, ridge_rows=7, ridge_grey=30, ridge_cols=1)
+    assert both[0].tolist() == [[False, False], [True, False], [True, False], [False, True], [False, True],
+                                [False, False]]
     # the area filter sees the trimmed mask: 6 pixels left, so min_area 6 drops them all
     assert not enhance_masks(model, image, input_size=16, ridge_grey=30, min_area=6).any()
     with pytest.raises(UsvmaskError, match="ridge_grey"):
         enhance_masks(model, image, input_size=16, ridge_grey=-1)
+    with pytest.raises(UsvmaskError, match="ridge_cols"):
+        enhance_masks(model, image, input_size=16, ridge_grey=30, ridge_cols=-1)

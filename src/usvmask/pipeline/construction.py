@@ -40,13 +40,13 @@ def finetune(
 def enhance(
     data_dir: str | Path, model_file: str | Path, masks_out: str | Path, *, threshold: float = 0.5,
     batch_size: int = 16, backend: str = "eager", min_area: int = 0, ridge_rows: int = 7,
-    ridge_grey: float | None = None,
+    ridge_grey: float | None = None, ridge_cols: int | None = None,
 ) -> dict[str, Any]:
     """Re-predict every mask with the fine-tuned U-Net (trimmed to the image's ridge, small components dropped)."""
     data = load_dataset(data_dir)
     model, meta = load_model(model_file)
     masks = enhance_masks(model, data.images, input_size=checkpoint_input_size(meta, model_file),
                           threshold=threshold, batch_size=batch_size, backend=backend, min_area=min_area,
-                          ridge_rows=ridge_rows, ridge_grey=ridge_grey)
+                          ridge_rows=ridge_rows, ridge_grey=ridge_grey, ridge_cols=ridge_cols)
     store.write_stack(masks_out, data.names, masks)
     return mask_stats(masks, data.table["kind"])

@@ -88,17 +88,18 @@ def usv_retention(model: nn.Module, data: Dataset, masks: np.ndarray, input_size
 def enhance_masks(
     model: nn.Module, images: np.ndarray, *, input_size: int, threshold: float = 0.5, batch_size: int = 16,
     backend: str = "eager", min_area: int = 0, ridge_rows: int = 7, ridge_grey: float | None = None,
+    ridge_cols: int | None = None,
 ) -> np.ndarray:
     """Every mask re-predicted by `model` through the one prediction path, at the images' size, trimmed to the
-    image's ridge when `ridge_grey` is set (`usvmask.masks.ridge`); components of at most `min_area` pixels are
+    image's ridge when `ridge_grey` is set (`usvmask.masks.ridge`; along time too with `ridge_cols`); components of at most `min_area` pixels are
     then dropped, as VocalMat drops small components."""
     if isinstance(min_area, bool) or not isinstance(min_area, int) or min_area < 0:
         raise UsvmaskError(f"min_area: {min_area!r} must be a whole number of pixels >= 0; use e.g. 20")
-    check_ridge(ridge_rows, ridge_grey)
+    check_ridge(ridge_rows, ridge_grey, ridge_cols)
     predictor = Predictor(model, input_size=input_size, backend=backend, device="cpu", batch_size=batch_size)
     masks = predictor.predict_masks(images, threshold=threshold)
     if ridge_grey is not None:
-        masks = trim_to_ridge(images, masks, rows=ridge_rows, drop_grey=ridge_grey)
+        masks = trim_to_ridge(images, masks, rows=ridge_rows, drop_grey=ridge_grey, cols=ridge_cols)
     if min_area:
         masks = np.stack([keep_large_components(m, min_area) for m in masks])
     return masks
