@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import sys
@@ -13,7 +14,9 @@ import yaml
 
 from usvmask.data import store
 from usvmask.data.dataset import load_dataset, load_masks
+from usvmask.masks.components import keep_marked_components
 from usvmask.pipeline.erosion import stop_reason
+from usvmask.train.construct import enhance_masks
 from usvmask.stage import run_stage
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -231,6 +234,13 @@ def test_iteration_stops_by_the_truth_free_ring_contrast_rule(construction, tiny
 def test_converged_iteration_refits_without_eroding_while_noise_is_marked(construction, tiny_prepared, tmp_path,
                                                                           monkeypatch):
     monkeypatch.setattr("usvmask.pipeline.erosion.ring_contrast", lambda *a, **k: 0.8)
+    data = load_dataset(tiny_prepared)
+    noise = np.flatnonzero((data.table["kind"] == "noise").to_numpy())
+    marks = np.zeros(data.images.shape, bool)
+    marks[noise[0], 3, 4] = True  # the re-prediction marks one pixel of the marked noise mask's block ...
+    marks[noise[1], 0, 0] = True  # ... and one where no previous mask is
+    fake = functools.wraps(enhance_masks)(lambda **kwargs: marks)  # the real signature, for the params check
+    monkeypatch.setattr("usvmask.pipeline.erosion.enhance_masks", fake)
     params = write_params(tmp_path / "p.yaml", pretrain={"input_size": 32}, finetune_usv={"max_epochs": 1},
                           finetune_noise={"max_epochs": 1},
                           erosion={"max_iterations": 3, "stop_ring_contrast": 0.6, "refit_until_noise_empty": True,
@@ -243,9 +253,14 @@ def test_converged_iteration_refits_without_eroding_while_noise_is_marked(constr
     assert facts["active"] is True and facts["reason"] == "refit"
     names = load_dataset(tiny_prepared).names
     # the fine-tuning targets are the previous masks themselves: nothing eroded
-    assert np.array_equal(load_masks(tmp_path / "e.zip", names), load_masks(prev, names))
+    prev_masks = load_masks(prev, names)
+    assert np.array_equal(load_masks(tmp_path / "e.zip", names), prev_masks)
     assert (tmp_path / "n.pt").read_bytes() != (construction / "noise.pt").read_bytes()
     assert "finetune_noise" in facts and (tmp_path / "m.zip").is_file()
+    # refit_output components (params.yaml): the marked block comes back whole, nothing else (USV masks unmarked)
+    after, expected = load_masks(tmp_path / "m.zip", names), np.zeros(data.images.shape, bool)
+    expected[noise[0], 2:6, 3:9] = True
+    assert np.array_equal(after, expected) and np.array_equal(keep_marked_components(prev_masks, marks), expected)
 
 
 @pytest.mark.parametrize("iteration, max_it, erodible, contrast, limit, reason", [
@@ -277,3 +292,11 @@ def test_max_iterations_outside_the_slots_is_one_line(construction, tiny_prepare
     err = capsys.readouterr().err
     assert "p.yaml: erosion.max_iterations: 10 is outside [0, 3]" in err and err.count("\n") == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p.yaml"]
+
+
+def test_unknown_refit_output_is_a_one_line_error(construction, tiny_prepared, tmp_path, monkeypatch, capsys):
+    params = write_params(tmp_path / "p.yaml", erosion={"refit_output": "grown"})
+    with pytest.raises(SystemExit) as exit_info:
+        run_main("erosion", _erosion_args(params, tiny_prepared, construction, tmp_path), monkeypatch)
+    assert exit_info.value.code == 2 and "refit_output: 'grown'" in capsys.readouterr().err
+    assert not (tmp_path / "m.zip").exists()

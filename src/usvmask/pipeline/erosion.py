@@ -9,7 +9,10 @@ least `stop_ring_contrast` of the kept mask's, `masks.erosion.ring_contrast`), t
 width and eroding further would cut into calls. A converged iteration still *refits* (fine-tunes on the masks as
 they are, USV then noise, and enhances again, without eroding; `reason: refit`) while some noise spectrogram's mask
 is not empty and `refit_until_noise_empty` is on: the noise fine-tuning is what clears the noise, and the masks no
-longer need eroding for it. The empty-mask fraction on noise spectrograms is truth-free (the class labels are input).
+longer need eroding for it. With `refit_output: components` a refit keeps the previous masks' connected components
+that the new prediction still marks (`usvmask.masks.components`), so it removes false positives without reshaping
+the calls; `predicted` takes the new prediction itself. The empty-mask fraction on noise spectrograms is truth-free
+(the class labels are input).
 """
 
 from __future__ import annotations
@@ -25,12 +28,14 @@ from usvmask.data.dataset import load_dataset, load_masks
 from usvmask.errors import UsvmaskError
 from usvmask.evaluate.metrics import dice_scores, mask_stats
 from usvmask.infer.predictor import checkpoint_input_size
+from usvmask.masks.components import keep_marked_components
 from usvmask.masks.erosion import count_erodible, erode_masks, ring_contrast
 from usvmask.models import load_model, save_model
 from usvmask.params import call_with_params
 from usvmask.train.construct import enhance_masks, finetune_model
 
 log = logging.getLogger(__name__)
+REFIT_OUTPUTS = ("components", "predicted")  # what a refit iteration writes: see the module docstring
 
 
 def _pass_through(reason: str, prev_masks: Path, prev_model: Path, outs: dict[str, Path]) -> None:
@@ -60,8 +65,8 @@ def erosion_iteration(
     data_dir: str | Path, prev_masks: str | Path, prev_model: str | Path, *, eroded_out: str | Path,
     masks_out: str | Path, usv_model_out: str | Path, noise_model_out: str | Path, iteration: int, slots: int,
     max_iterations: int, kernel: list[int], factor: float, rule: str, alternate_anchor: bool = True,
-    stop_ring_contrast: float | None = 0.6, refit_until_noise_empty: bool = False, usv_epochs: int | None = None,
-    noise_epochs: int | None = None,
+    stop_ring_contrast: float | None = 0.6, refit_until_noise_empty: bool = False, refit_output: str = "predicted",
+    usv_epochs: int | None = None, noise_epochs: int | None = None,
     finetune_usv: dict[str, Any], finetune_noise: dict[str, Any], enhance: dict[str, Any],
     live_dir: str | Path | None = None,
 ) -> dict[str, Any]:
@@ -81,6 +86,8 @@ def erosion_iteration(
     if stop_ring_contrast is not None and not 0.0 < stop_ring_contrast <= 2.0:
         raise UsvmaskError(f"stop_ring_contrast: {stop_ring_contrast!r} is outside (0, 2]; use e.g. 0.6, or null to "
                            "never stop by this rule")
+    if refit_output not in REFIT_OUTPUTS:
+        raise UsvmaskError(f"refit_output: {refit_output!r} is not one of {', '.join(REFIT_OUTPUTS)}; use components")
     shifted = alternate_anchor and iteration % 2 == 0  # even kernels: alternate anchors so erosion stays centred
     eroded, _ = erode_masks(masks, kernel=kernel, factor=factor, rule=rule, shifted_anchor=shifted)
     usv = (data.table["kind"] == "usv").to_numpy()
@@ -113,6 +120,8 @@ def erosion_iteration(
     save_model(noise.model, outs["noise_model"], meta={**meta, "stage": f"erosion_it{iteration}_noise"})
     new_masks = call_with_params(enhance_masks, enhance, "enhance", source=None, model=noise.model,
                                  images=data.images, input_size=size)
+    if reason == "refit" and refit_output == "components":
+        new_masks = keep_marked_components(masks, new_masks)
     store.write_stack(outs["masks"], data.names, new_masks)
     return {**facts, "active": True, "reason": reason or "eroded",
             "erodible_after": count_erodible(new_masks, kernel=kernel, factor=factor, rule=rule),
