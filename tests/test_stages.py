@@ -281,6 +281,14 @@ def test_converged_refits_only_while_noise_masks_are_not_all_empty(noise_empty, 
     assert stop_reason(4, 3, 5, contrast, 0.6, noise_empty=noise_empty, refit=refit) == "past max_iterations"
 
 
+@pytest.mark.parametrize("noise_empty, target, reason", [
+    (0.9875, 1.0, "refit"), (0.9875, 0.98, "converged"), (0.975, 0.98, "refit"), (0.98, 0.98, "converged"),
+])
+def test_refits_stop_at_the_noise_empty_target(noise_empty, target, reason):
+    # 79 of 80 noise masks empty: refit only when every mask must be empty; 78 of 80 is below a 0.98 target
+    assert stop_reason(2, 3, 5, 0.8, 0.6, noise_empty=noise_empty, refit=True, noise_target=target) == reason
+
+
 def test_max_iterations_outside_the_slots_is_one_line(construction, tiny_prepared, tmp_path, monkeypatch, capsys):
     params = write_params(tmp_path / "p.yaml", erosion={"max_iterations": 10})
     with pytest.raises(SystemExit):
@@ -294,9 +302,12 @@ def test_max_iterations_outside_the_slots_is_one_line(construction, tiny_prepare
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p.yaml"]
 
 
-def test_unknown_refit_output_is_a_one_line_error(construction, tiny_prepared, tmp_path, monkeypatch, capsys):
-    params = write_params(tmp_path / "p.yaml", erosion={"refit_output": "grown"})
+@pytest.mark.parametrize("bad, says", [({"refit_output": "grown"}, "refit_output: 'grown'"),
+                                       ({"noise_empty_target": 1.5}, "noise_empty_target: 1.5 is outside (0, 1]")])
+def test_bad_refit_param_is_a_one_line_error(bad, says, construction, tiny_prepared, tmp_path, monkeypatch, capsys):
+    params = write_params(tmp_path / "p.yaml", erosion=bad)
     with pytest.raises(SystemExit) as exit_info:
         run_main("erosion", _erosion_args(params, tiny_prepared, construction, tmp_path), monkeypatch)
-    assert exit_info.value.code == 2 and "refit_output: 'grown'" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and says in err and err.count("\n") == 1
     assert not (tmp_path / "m.zip").exists()

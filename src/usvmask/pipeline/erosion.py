@@ -8,11 +8,12 @@ stopping rule: when the pixels the erosion would remove are call-like (their bri
 least `stop_ring_contrast` of the kept mask's, `masks.erosion.ring_contrast`), the masks have reached the calls'
 width and eroding further would cut into calls. A converged iteration still *refits* (fine-tunes on the masks as
 they are, USV then noise, and enhances again, without eroding; `reason: refit`) while some noise spectrogram's mask
-is not empty and `refit_until_noise_empty` is on: the noise fine-tuning is what clears the noise, and the masks no
-longer need eroding for it. With `refit_output: components` a refit keeps the previous masks' connected components
-that the new prediction still marks (`usvmask.masks.components`), so it removes false positives without reshaping
-the calls; `predicted` takes the new prediction itself. The empty-mask fraction on noise spectrograms is truth-free
-(the class labels are input).
+is not empty and `refit_until_noise_empty` is on (exactly: while the empty fraction on noise spectrograms is below
+`noise_empty_target`; real noise folders hold a few mislabeled calls, which no refit should erase): the noise
+fine-tuning is what clears the noise, and the masks no longer need eroding for it. With `refit_output: components`
+a refit keeps the previous masks' connected components that the new prediction still marks
+(`usvmask.masks.components`), so it removes false positives without reshaping the calls; `predicted` takes the new
+prediction itself. The empty-mask fraction on noise spectrograms is truth-free (the class labels are input).
 """
 
 from __future__ import annotations
@@ -47,15 +48,17 @@ def _pass_through(reason: str, prev_masks: Path, prev_model: Path, outs: dict[st
 
 
 def stop_reason(iteration: int, max_iterations: int, erodible: int, contrast: float,
-                stop_ring_contrast: float | None, *, noise_empty: float = 1.0, refit: bool = False) -> str:
+                stop_ring_contrast: float | None, *, noise_empty: float = 1.0, refit: bool = False,
+                noise_target: float = 1.0) -> str:
     """Why iteration `iteration` passes through ("" when it erodes, "refit" when it runs without eroding): the
-    first rule that holds, in this order. `noise_empty` is the previous masks' empty fraction on noise spectrograms."""
+    first rule that holds, in this order. `noise_empty` is the previous masks' empty fraction on noise spectrograms;
+    a converged loop refits (`refit`) while it is below `noise_target`."""
     if iteration > max_iterations:
         return "past max_iterations"
     if erodible == 0:
         return "nothing left to erode"
     if stop_ring_contrast is not None and contrast >= stop_ring_contrast:  # NaN compares False: keep going
-        if refit and noise_empty < 1.0:
+        if refit and noise_empty < noise_target:
             return "refit"  # masks are at the calls' width, noise is not yet clean: fine-tune again, no erosion
         return "converged"  # erosion would remove call-like pixels: ring_contrast >= stop_ring_contrast
     return ""
@@ -65,7 +68,8 @@ def erosion_iteration(
     data_dir: str | Path, prev_masks: str | Path, prev_model: str | Path, *, eroded_out: str | Path,
     masks_out: str | Path, usv_model_out: str | Path, noise_model_out: str | Path, iteration: int, slots: int,
     max_iterations: int, kernel: list[int], factor: float, rule: str, alternate_anchor: bool = True,
-    stop_ring_contrast: float | None = 0.6, refit_until_noise_empty: bool = False, refit_output: str = "predicted",
+    stop_ring_contrast: float | None = 0.6, refit_until_noise_empty: bool = False, noise_empty_target: float = 1.0,
+    refit_output: str = "predicted",
     usv_epochs: int | None = None, noise_epochs: int | None = None,
     finetune_usv: dict[str, Any], finetune_noise: dict[str, Any], enhance: dict[str, Any],
     live_dir: str | Path | None = None,
@@ -86,6 +90,9 @@ def erosion_iteration(
     if stop_ring_contrast is not None and not 0.0 < stop_ring_contrast <= 2.0:
         raise UsvmaskError(f"stop_ring_contrast: {stop_ring_contrast!r} is outside (0, 2]; use e.g. 0.6, or null to "
                            "never stop by this rule")
+    if isinstance(noise_empty_target, bool) or not 0.0 < noise_empty_target <= 1.0:
+        raise UsvmaskError(f"noise_empty_target: {noise_empty_target!r} is outside (0, 1]; use e.g. 0.98 (1.0 = refit "
+                           "until every noise mask is empty)")
     if refit_output not in REFIT_OUTPUTS:
         raise UsvmaskError(f"refit_output: {refit_output!r} is not one of {', '.join(REFIT_OUTPUTS)}; use components")
     shifted = alternate_anchor and iteration % 2 == 0  # even kernels: alternate anchors so erosion stays centred
@@ -95,7 +102,8 @@ def erosion_iteration(
     facts["ring_contrast"] = None if contrast != contrast else round(contrast, 4)
     before = mask_stats(masks, data.table["kind"])
     reason = stop_reason(iteration, max_iterations, erodible_before, contrast, stop_ring_contrast,
-                         noise_empty=before["noise_empty_fraction"], refit=refit_until_noise_empty)
+                         noise_empty=before["noise_empty_fraction"], refit=refit_until_noise_empty,
+                         noise_target=noise_empty_target)
     if reason == "refit":
         eroded = masks
     elif reason:
