@@ -90,6 +90,17 @@ def test_two_clean_runs_give_byte_identical_outputs(compared, tiny_repo):
     assert "data/corrected/masks.zip" in first and any(path.startswith(TIMED) for path in first)
 
 
+UPSTREAM = {"prepare", "vocalmat_masks", "pretrain", "finetune_usv", "finetune_noise", "enhance"}
+
+
+def test_readme_variant_reruns_only_the_erosion_loop_and_after(compared):
+    _, outputs, _ = compared
+    out = output_of(outputs, "dvc exp run -n factor6")
+    ran = {line.split("'")[1] for line in out.splitlines() if line.startswith("Running stage")}
+    assert "erosion@it1" in ran and not ran & UPSTREAM, ran
+    assert {"train_final@squeakout", "evaluate", "summary"} <= ran  # the final models train on the new masks
+
+
 def test_readme_comparison_shows_the_variants_erosion_numbers(compared):
     repo, outputs, _ = compared
     table = output_of(outputs, "dvc metrics diff")
