@@ -4,7 +4,8 @@ Reads its own params section `erosion`, and hands the sections finetune_usv, fin
 fine-tuning and enhancement inside the iteration; passes its input through when past erosion.max_iterations or
 when nothing is left to erode, or once the pixels erosion would remove look like call pixels
 (erosion.stop_ring_contrast, a truth-free rule); a converged iteration refits without eroding while a noise
-spectrogram's mask is not empty (erosion.refit_until_noise_empty; up to erosion.noise_empty_target).
+spectrogram's mask is not empty (erosion.refit_until_noise_empty; up to erosion.noise_empty_target, and only while
+each refit clears some).
 """
 
 import argparse

@@ -15,7 +15,8 @@ import yaml
 from usvmask.data import store
 from usvmask.data.dataset import load_dataset, load_masks
 from usvmask.masks.components import keep_marked_components
-from usvmask.pipeline.erosion import stop_reason
+from usvmask.models import load_model, save_model
+from usvmask.pipeline.erosion import REFIT_META, stop_reason
 from usvmask.train.construct import enhance_masks
 from usvmask.stage import run_stage
 
@@ -261,6 +262,27 @@ def test_converged_iteration_refits_without_eroding_while_noise_is_marked(constr
     after, expected = load_masks(tmp_path / "m.zip", names), np.zeros(data.images.shape, bool)
     expected[noise[0], 2:6, 3:9] = True
     assert np.array_equal(after, expected) and np.array_equal(keep_marked_components(prev_masks, marks), expected)
+    # the refit's checkpoint carries the noise empty fraction it started from: all noise masks but one were empty
+    noise_empty = 1.0 - 1.0 / len(noise)
+    assert load_model(tmp_path / "n.pt")[1][REFIT_META] == pytest.approx(noise_empty, abs=1e-4)
+
+
+def test_iteration_after_a_refit_that_cleared_no_noise_mask_stalls(construction, tiny_prepared, tmp_path,
+                                                                   monkeypatch):
+    monkeypatch.setattr("usvmask.pipeline.erosion.ring_contrast", lambda *a, **k: 0.8)
+    prev = _it0_with_noise(construction, tiny_prepared, tmp_path, noise_marked=True)
+    n_noise = int((load_dataset(tiny_prepared).table["kind"] == "noise").sum())
+    model, meta = load_model(construction / "noise.pt")  # as a refit that started where these masks are
+    save_model(model, tmp_path / "refit.pt", meta={**meta, REFIT_META: round(1.0 - 1.0 / n_noise, 4)})
+    params = write_params(tmp_path / "p.yaml", erosion={"max_iterations": 3, "stop_ring_contrast": 0.6,
+                                                        "refit_until_noise_empty": True})
+    args = _erosion_args(params, tiny_prepared, construction, tmp_path)
+    args[args.index("--prev-masks") + 1] = str(prev)
+    args[args.index("--prev-model") + 1] = str(tmp_path / "refit.pt")
+    run_main("erosion", args, monkeypatch)
+    facts = json.loads((tmp_path / "f.json").read_text())
+    assert facts["active"] is False and facts["reason"] == "stalled"
+    assert (tmp_path / "n.pt").read_bytes() == (tmp_path / "refit.pt").read_bytes()
 
 
 @pytest.mark.parametrize("iteration, max_it, erodible, contrast, limit, reason", [
@@ -287,6 +309,15 @@ def test_converged_refits_only_while_noise_masks_are_not_all_empty(noise_empty, 
 def test_refits_stop_at_the_noise_empty_target(noise_empty, target, reason):
     # 79 of 80 noise masks empty: refit only when every mask must be empty; 78 of 80 is below a 0.98 target
     assert stop_reason(2, 3, 5, 0.8, 0.6, noise_empty=noise_empty, refit=True, noise_target=target) == reason
+
+
+@pytest.mark.parametrize("noise_empty, started_at, reason", [
+    (0.8, None, "refit"), (0.8, 0.7, "refit"), (0.8, 0.8, "stalled"), (0.7, 0.8, "stalled"), (0.99, 0.99, "converged"),
+])
+def test_a_refit_that_cleared_no_noise_mask_stalls(noise_empty, started_at, reason):
+    # the previous refit started at `started_at` and left `noise_empty`: no gain, no further refit
+    assert stop_reason(3, 3, 5, 0.8, 0.6, noise_empty=noise_empty, refit=True, noise_target=0.98,
+                       refit_started_at=started_at) == reason
 
 
 def test_max_iterations_outside_the_slots_is_one_line(construction, tiny_prepared, tmp_path, monkeypatch, capsys):

@@ -10,7 +10,9 @@ width and eroding further would cut into calls. A converged iteration still *ref
 they are, USV then noise, and enhances again, without eroding; `reason: refit`) while some noise spectrogram's mask
 is not empty and `refit_until_noise_empty` is on (exactly: while the empty fraction on noise spectrograms is below
 `noise_empty_target`; real noise folders hold a few mislabeled calls, which no refit should erase): the noise
-fine-tuning is what clears the noise, and the masks no longer need eroding for it. With `refit_output: components`
+fine-tuning is what clears the noise, and the masks no longer need eroding for it. A refit that did not raise that
+fraction has stalled: the next iteration passes through (`reason: stalled`); the refit's checkpoint carries the
+fraction it started from (meta `refit_noise_empty`), so no other file is read. With `refit_output: components`
 a refit keeps the previous masks' connected components that the new prediction still marks
 (`usvmask.masks.components`), so it removes false positives without reshaping the calls; `predicted` takes the new
 prediction itself. The empty-mask fraction on noise spectrograms is truth-free (the class labels are input).
@@ -37,6 +39,7 @@ from usvmask.train.construct import enhance_masks, finetune_model
 
 log = logging.getLogger(__name__)
 REFIT_OUTPUTS = ("components", "predicted")  # what a refit iteration writes: see the module docstring
+REFIT_META = "refit_noise_empty"  # checkpoint meta of a refit: the noise empty fraction it started from
 
 
 def _pass_through(reason: str, prev_masks: Path, prev_model: Path, outs: dict[str, Path]) -> None:
@@ -49,16 +52,19 @@ def _pass_through(reason: str, prev_masks: Path, prev_model: Path, outs: dict[st
 
 def stop_reason(iteration: int, max_iterations: int, erodible: int, contrast: float,
                 stop_ring_contrast: float | None, *, noise_empty: float = 1.0, refit: bool = False,
-                noise_target: float = 1.0) -> str:
+                noise_target: float = 1.0, refit_started_at: float | None = None) -> str:
     """Why iteration `iteration` passes through ("" when it erodes, "refit" when it runs without eroding): the
     first rule that holds, in this order. `noise_empty` is the previous masks' empty fraction on noise spectrograms;
-    a converged loop refits (`refit`) while it is below `noise_target`."""
+    a converged loop refits (`refit`) while it is below `noise_target`, unless the previous iteration was a refit that
+    started at `refit_started_at` and did not raise it (`stalled`)."""
     if iteration > max_iterations:
         return "past max_iterations"
     if erodible == 0:
         return "nothing left to erode"
     if stop_ring_contrast is not None and contrast >= stop_ring_contrast:  # NaN compares False: keep going
         if refit and noise_empty < noise_target:
+            if refit_started_at is not None and noise_empty <= refit_started_at:
+                return "stalled"  # the last refit cleared no noise mask: another would not either
             return "refit"  # masks are at the calls' width, noise is not yet clean: fine-tune again, no erosion
         return "converged"  # erosion would remove call-like pixels: ring_contrast >= stop_ring_contrast
     return ""
@@ -101,9 +107,11 @@ def erosion_iteration(
     contrast = ring_contrast(data.images[usv], masks[usv], eroded[usv])
     facts["ring_contrast"] = None if contrast != contrast else round(contrast, 4)
     before = mask_stats(masks, data.table["kind"])
+    model, meta = load_model(prev_model)
+    started_at = meta.pop(REFIT_META, None)  # set only by a refit's checkpoints
     reason = stop_reason(iteration, max_iterations, erodible_before, contrast, stop_ring_contrast,
                          noise_empty=before["noise_empty_fraction"], refit=refit_until_noise_empty,
-                         noise_target=noise_empty_target)
+                         noise_target=noise_empty_target, refit_started_at=started_at)
     if reason == "refit":
         eroded = masks
     elif reason:
@@ -111,7 +119,8 @@ def erosion_iteration(
         return {**facts, "active": False, "reason": reason, "erodible_after": erodible_before,
                 "agreement_with_previous": 100.0, **before}
     store.write_stack(outs["eroded"], data.names, eroded)
-    model, meta = load_model(prev_model)
+    if reason == "refit":
+        meta[REFIT_META] = before["noise_empty_fraction"]
     size = checkpoint_input_size(meta, prev_model)
     live = Path(live_dir) if live_dir else None
     if usv_epochs is not None:
