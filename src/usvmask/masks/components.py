@@ -11,25 +11,20 @@ the calls or growing anything new.
 from __future__ import annotations
 
 import numpy as np
-from skimage import measure
+from scipy import ndimage as ndi
 
 from usvmask.errors import UsvmaskError
+
+_EIGHT_CONNECTED_PER_IMAGE = np.ones((1, 3, 3), dtype=bool)  # 8-connected within an image, never across images
 
 
 def keep_marked_components(masks: np.ndarray, marks: np.ndarray) -> np.ndarray:
     """``masks`` ((N, H, W) or (H, W) bool) keeping each 8-connected component that shares a pixel with ``marks``
-    (same shape)."""
+    (same shape): the marked pixels grown back within the masks (morphological reconstruction)."""
     masks, marks = np.asarray(masks, dtype=bool), np.asarray(marks, dtype=bool)
     if masks.shape != marks.shape or masks.ndim not in (2, 3):
         raise UsvmaskError(f"component refit: masks {masks.shape} and marks {marks.shape} must be one (N, H, W) or "
                            "(H, W) shape; pass the new masks of the same images")
-    if masks.ndim == 2:
-        return keep_marked_components(masks[None], marks[None])[0]
-    out = np.zeros_like(masks)
-    for i, (mask, mark) in enumerate(zip(masks, marks)):
-        labels = measure.label(mask, connectivity=2)
-        marked = np.zeros(labels.max() + 1, dtype=bool)
-        marked[np.unique(labels[mark & mask])] = True
-        marked[0] = False
-        out[i] = marked[labels]
-    return out
+    stack, seeds = masks.reshape(-1, *masks.shape[-2:]), (marks & masks).reshape(-1, *masks.shape[-2:])
+    kept = ndi.binary_propagation(seeds, structure=_EIGHT_CONNECTED_PER_IMAGE, mask=stack)
+    return kept.reshape(masks.shape)
