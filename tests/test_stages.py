@@ -252,7 +252,7 @@ def test_converged_iteration_refits_without_eroding_while_noise_is_marked(constr
     run_main("erosion", args, monkeypatch)
     facts = json.loads((tmp_path / "f.json").read_text())
     assert facts["active"] is True and facts["reason"] == "refit"
-    names = load_dataset(tiny_prepared).names
+    names = data.names
     # the fine-tuning targets are the previous masks themselves: nothing eroded
     prev_masks = load_masks(prev, names)
     assert np.array_equal(load_masks(tmp_path / "e.zip", names), prev_masks)
