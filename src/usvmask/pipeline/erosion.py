@@ -25,9 +25,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from torch import nn
 
 from usvmask.data import store
-from usvmask.data.dataset import load_dataset, load_masks
+from usvmask.data.dataset import Dataset, load_dataset, load_masks
 from usvmask.errors import UsvmaskError
 from usvmask.evaluate.metrics import dice_scores, mask_stats
 from usvmask.infer.predictor import checkpoint_input_size
@@ -84,23 +85,13 @@ def erosion_iteration(
 
     The fine-tuning inside an iteration is warm-started from the previous iteration's model, so `usv_epochs` and
     `noise_epochs` (None: the sections' own `max_epochs`) may be fewer than the first fine-tuning's."""
-    if isinstance(max_iterations, bool) or not 0 <= max_iterations <= slots:
-        raise UsvmaskError(f"max_iterations: {max_iterations} is outside [0, {slots}] (dvc.yaml has {slots} erosion "
-                           f"slots); use at most {slots}, or add slots to dvc.yaml")
+    _check_settings(max_iterations, slots, stop_ring_contrast, noise_empty_target, refit_output)
     outs = {"eroded": Path(eroded_out), "masks": Path(masks_out), "usv_model": Path(usv_model_out),
             "noise_model": Path(noise_model_out)}
     data = load_dataset(data_dir)
     masks = load_masks(prev_masks, data.names)
     erodible_before = count_erodible(masks, kernel=kernel, factor=factor, rule=rule)
     facts: dict[str, Any] = {"iteration": iteration, "erodible_before": erodible_before}
-    if stop_ring_contrast is not None and not 0.0 < stop_ring_contrast <= 2.0:
-        raise UsvmaskError(f"stop_ring_contrast: {stop_ring_contrast!r} is outside (0, 2]; use e.g. 0.6, or null to "
-                           "never stop by this rule")
-    if isinstance(noise_empty_target, bool) or not 0.0 < noise_empty_target <= 1.0:
-        raise UsvmaskError(f"noise_empty_target: {noise_empty_target!r} is outside (0, 1]; use e.g. 0.98 (1.0 = refit "
-                           "until every noise mask is empty)")
-    if refit_output not in REFIT_OUTPUTS:
-        raise UsvmaskError(f"refit_output: {refit_output!r} is not one of {', '.join(REFIT_OUTPUTS)}; use components")
     shifted = alternate_anchor and iteration % 2 == 0  # even kernels: alternate anchors so erosion stays centred
     eroded, _ = erode_masks(masks, kernel=kernel, factor=factor, rule=rule, shifted_anchor=shifted)
     usv = (data.table["kind"] == "usv").to_numpy()
@@ -121,26 +112,51 @@ def erosion_iteration(
     store.write_stack(outs["eroded"], data.names, eroded)
     if reason == "refit":
         meta[REFIT_META] = before["noise_empty_fraction"]
-    size = checkpoint_input_size(meta, prev_model)
-    live = Path(live_dir) if live_dir else None
     if usv_epochs is not None:
         finetune_usv = {**finetune_usv, "max_epochs": usv_epochs}
     if noise_epochs is not None:
         finetune_noise = {**finetune_noise, "max_epochs": noise_epochs}
-    usv, usv_facts = call_with_params(finetune_model, finetune_usv, "finetune_usv", source=None, model=model,
-                                      data=data, masks=eroded, kinds=("usv",), input_size=size,
-                                      live_dir=live / "usv" if live else None)
-    save_model(usv.model, outs["usv_model"], meta={**meta, "stage": f"erosion_it{iteration}_usv"})
-    noise, noise_facts = call_with_params(finetune_model, finetune_noise, "finetune_noise", source=None,
-                                          model=usv.model, data=data, masks=eroded, kinds=("noise",),
-                                          input_size=size, live_dir=live / "noise" if live else None)
-    save_model(noise.model, outs["noise_model"], meta={**meta, "stage": f"erosion_it{iteration}_noise"})
-    new_masks = call_with_params(enhance_masks, enhance, "enhance", source=None, model=noise.model,
-                                 images=data.images, input_size=size)
+    new_masks, fit_facts = _fit_and_enhance(
+        model, meta, data, eroded, outs, iteration=iteration, size=checkpoint_input_size(meta, prev_model),
+        finetune_usv=finetune_usv, finetune_noise=finetune_noise, enhance=enhance, live_dir=live_dir)
     if reason == "refit" and refit_output == "components":
         new_masks = keep_marked_components(masks, new_masks)
     store.write_stack(outs["masks"], data.names, new_masks)
     return {**facts, "active": True, "reason": reason or "eroded",
             "erodible_after": count_erodible(new_masks, kernel=kernel, factor=factor, rule=rule),
             "agreement_with_previous": round(float(np.mean(dice_scores(new_masks, masks))), 2),
-            "finetune_usv": usv_facts, "finetune_noise": noise_facts, **mask_stats(new_masks, data.table["kind"])}
+            **fit_facts, **mask_stats(new_masks, data.table["kind"])}
+
+
+def _check_settings(max_iterations: int, slots: int, stop_ring_contrast: float | None, noise_empty_target: float,
+                    refit_output: str) -> None:
+    """One-line errors for loop settings outside their range, before any data is read."""
+    if isinstance(max_iterations, bool) or not 0 <= max_iterations <= slots:
+        raise UsvmaskError(f"max_iterations: {max_iterations} is outside [0, {slots}] (dvc.yaml has {slots} erosion "
+                           f"slots); use at most {slots}, or add slots to dvc.yaml")
+    if stop_ring_contrast is not None and not 0.0 < stop_ring_contrast <= 2.0:
+        raise UsvmaskError(f"stop_ring_contrast: {stop_ring_contrast!r} is outside (0, 2]; use e.g. 0.6, or null to "
+                           "never stop by this rule")
+    if isinstance(noise_empty_target, bool) or not 0.0 < noise_empty_target <= 1.0:
+        raise UsvmaskError(f"noise_empty_target: {noise_empty_target!r} is outside (0, 1]; use e.g. 0.98 (1.0 = refit "
+                           "until every noise mask is empty)")
+    if refit_output not in REFIT_OUTPUTS:
+        raise UsvmaskError(f"refit_output: {refit_output!r} is not one of {', '.join(REFIT_OUTPUTS)}; use components")
+
+
+def _fit_and_enhance(model: nn.Module, meta: dict[str, Any], data: Dataset, targets: np.ndarray, outs: dict[str, Path], *,
+                     iteration: int, size: int, finetune_usv: dict[str, Any], finetune_noise: dict[str, Any],
+                     enhance: dict[str, Any], live_dir: str | Path | None) -> tuple[np.ndarray, dict[str, Any]]:
+    """Fine-tune `model` on `targets` (USV, then noise), save both checkpoints, and re-predict every mask."""
+    live = Path(live_dir) if live_dir else None
+    usv, usv_facts = call_with_params(finetune_model, finetune_usv, "finetune_usv", source=None, model=model,
+                                      data=data, masks=targets, kinds=("usv",), input_size=size,
+                                      live_dir=live / "usv" if live else None)
+    save_model(usv.model, outs["usv_model"], meta={**meta, "stage": f"erosion_it{iteration}_usv"})
+    noise, noise_facts = call_with_params(finetune_model, finetune_noise, "finetune_noise", source=None,
+                                          model=usv.model, data=data, masks=targets, kinds=("noise",),
+                                          input_size=size, live_dir=live / "noise" if live else None)
+    save_model(noise.model, outs["noise_model"], meta={**meta, "stage": f"erosion_it{iteration}_noise"})
+    new_masks = call_with_params(enhance_masks, enhance, "enhance", source=None, model=noise.model,
+                                 images=data.images, input_size=size)
+    return new_masks, {"finetune_usv": usv_facts, "finetune_noise": noise_facts}
