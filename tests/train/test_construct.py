@@ -146,3 +146,22 @@ def test_enhance_trims_to_the_ridge_before_the_area_filter(monkeypatch):
         enhance_masks(model, image, input_size=16, ridge_grey=-1)
     with pytest.raises(UsvmaskError, match="ridge_cols"):
         enhance_masks(model, image, input_size=16, ridge_grey=30, ridge_cols=-1)
+
+
+def test_enhance_clears_stationary_tones_before_the_ridge_trim(monkeypatch):
+    image = np.full((1, 6, 10), 50, np.uint8)
+    image[0, 1, :] = 120  # a tone: 70 over the median in every column
+    image[0, 4, 3:6] = 200  # a short call: bright, in 3 columns only
+    predicted = np.zeros((1, 6, 10), bool)
+    predicted[0, 1, :] = predicted[0, 4, 3:6] = True
+    monkeypatch.setattr(Predictor, "predict_masks", lambda self, images, threshold: predicted)
+    model = build_model("unet", base_channels=4, depth=2)
+    kept = enhance_masks(model, image, input_size=16)
+    assert kept[0, 1].all() and kept[0, 4, 3:6].all()  # tone_grey None: masks as predicted
+    ridge_only = enhance_masks(model, image, input_size=16, ridge_grey=30, ridge_rows=7)
+    # the ridge trim alone drops the tone only where the call is brighter in its column (columns 3-5)
+    assert ridge_only[0, 1].tolist() == [True] * 3 + [False] * 3 + [True] * 4 and ridge_only[0, 4, 3:6].all()
+    out = enhance_masks(model, image, input_size=16, tone_grey=20, tone_pad_rows=0, ridge_grey=30, ridge_rows=7)
+    assert not out[0, 1].any() and out[0, 4, 3:6].all() and out.sum() == 3
+    with pytest.raises(UsvmaskError, match="tone_cover"):
+        enhance_masks(model, image, input_size=16, tone_grey=20, tone_cover=2.0)

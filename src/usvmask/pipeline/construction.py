@@ -11,6 +11,7 @@ from usvmask.data.dataset import load_dataset, load_masks
 from usvmask.evaluate.metrics import mask_stats
 from usvmask.infer.card import params_hash
 from usvmask.infer.predictor import checkpoint_input_size
+from usvmask.masks.tones import tone_rows
 from usvmask.models import load_model, save_model
 from usvmask.train.construct import enhance_masks, finetune_model
 
@@ -40,13 +41,18 @@ def finetune(
 def enhance(
     data_dir: str | Path, model_file: str | Path, masks_out: str | Path, *, threshold: float = 0.5,
     batch_size: int = 16, backend: str = "eager", min_area: int = 0, ridge_rows: int = 7,
-    ridge_grey: float | None = None, ridge_cols: int | None = None,
+    ridge_grey: float | None = None, ridge_cols: int | None = None, tone_grey: float | None = None,
+    tone_cover: float = 0.9, tone_pad_rows: int = 4,
 ) -> dict[str, Any]:
-    """Re-predict every mask with the fine-tuned U-Net (trimmed to the image's ridge, small components dropped)."""
+    """Re-predict every mask with the fine-tuned U-Net (stationary tones cleared, trimmed to the image's ridge, small
+    components dropped); the facts count the spectrograms that hold a tone (truth-free)."""
     data = load_dataset(data_dir)
     model, meta = load_model(model_file)
     masks = enhance_masks(model, data.images, input_size=checkpoint_input_size(meta, model_file),
                           threshold=threshold, batch_size=batch_size, backend=backend, min_area=min_area,
-                          ridge_rows=ridge_rows, ridge_grey=ridge_grey, ridge_cols=ridge_cols)
+                          ridge_rows=ridge_rows, ridge_grey=ridge_grey, ridge_cols=ridge_cols, tone_grey=tone_grey,
+                          tone_cover=tone_cover, tone_pad_rows=tone_pad_rows)
     store.write_stack(masks_out, data.names, masks)
-    return mask_stats(masks, data.table["kind"])
+    tones = {} if tone_grey is None else {
+        "tone_spectrograms": int(tone_rows(data.images, grey=tone_grey, cover=tone_cover).any(axis=1).sum())}
+    return {**mask_stats(masks, data.table["kind"]), **tones}

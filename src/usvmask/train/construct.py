@@ -17,6 +17,7 @@ from usvmask.errors import UsvmaskError
 from usvmask.evaluate.metrics import dice_scores
 from usvmask.infer.predictor import Predictor
 from usvmask.masks.ridge import check_ridge, trim_to_ridge
+from usvmask.masks.tones import check_tones, clear_tones
 from usvmask.masks.vocalmat import keep_large_components
 from usvmask.train.loop import TrainResult, train_model
 from usvmask.train.losses import HybridLoss
@@ -88,16 +89,20 @@ def usv_retention(model: nn.Module, data: Dataset, masks: np.ndarray, input_size
 def enhance_masks(
     model: nn.Module, images: np.ndarray, *, input_size: int, threshold: float = 0.5, batch_size: int = 16,
     backend: str = "eager", min_area: int = 0, ridge_rows: int = 7, ridge_grey: float | None = None,
-    ridge_cols: int | None = None,
+    ridge_cols: int | None = None, tone_grey: float | None = None, tone_cover: float = 0.9, tone_pad_rows: int = 4,
 ) -> np.ndarray:
-    """Every mask re-predicted by `model` through the one prediction path, at the images' size, trimmed to the
-    image's ridge when `ridge_grey` is set (`usvmask.masks.ridge`; along time too with `ridge_cols`); components of at most `min_area` pixels are
-    then dropped, as VocalMat drops small components."""
+    """Every mask re-predicted by `model` through the one prediction path, at the images' size; pixels on the
+    image's stationary tones are cleared when `tone_grey` is set (`usvmask.masks.tones`); masks are trimmed to the
+    image's ridge when `ridge_grey` is set (`usvmask.masks.ridge`; along time too with `ridge_cols`); components of
+    at most `min_area` pixels are then dropped, as VocalMat drops small components."""
     if isinstance(min_area, bool) or not isinstance(min_area, int) or min_area < 0:
         raise UsvmaskError(f"min_area: {min_area!r} must be a whole number of pixels >= 0; use e.g. 20")
     check_ridge(ridge_rows, ridge_grey, ridge_cols)
+    check_tones(tone_grey, tone_cover, tone_pad_rows)
     predictor = Predictor(model, input_size=input_size, backend=backend, device="cpu", batch_size=batch_size)
     masks = predictor.predict_masks(images, threshold=threshold)
+    if tone_grey is not None:
+        masks = clear_tones(masks, images, grey=tone_grey, cover=tone_cover, pad_rows=tone_pad_rows)
     if ridge_grey is not None:
         masks = trim_to_ridge(images, masks, rows=ridge_rows, drop_grey=ridge_grey, cols=ridge_cols)
     if min_area:
