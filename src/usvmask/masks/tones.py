@@ -27,7 +27,7 @@ def check_tones(grey: float | None, cover: float, pad_rows: int) -> None:
     if isinstance(cover, bool) or not 0.5 <= cover <= 1.0:
         raise UsvmaskError(f"tone_cover: {cover!r} is outside [0.5, 1]; use e.g. 0.9")
     if isinstance(pad_rows, bool) or not isinstance(pad_rows, int) or pad_rows < 0:
-        raise UsvmaskError(f"tone_pad_rows: {pad_rows!r} must be a whole number of rows >= 0; use e.g. 1")
+        raise UsvmaskError(f"tone_pad_rows: {pad_rows!r} must be a whole number of rows >= 0; use e.g. 4")
 
 
 def tone_rows(images: np.ndarray, *, grey: float, cover: float = 0.9) -> np.ndarray:
